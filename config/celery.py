@@ -1,0 +1,10 @@
+"""The Celery app: eager in the demo, a Redis broker in production."""
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("dryneedling")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

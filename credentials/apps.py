@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class CredentialsConfig(AppConfig):
+    default_auto_field = "django.db.models.BigAutoField"
+    name = "credentials"
+    verbose_name = "Credentials"

@@ -1,0 +1,1 @@
+"""Credentials behind every listing: licenses, certifications, training records."""

@@ -1,0 +1,342 @@
+"""Query parameters of the patient search, as FilterSets.
+
+Every parameter is validated by a form field, so a malformed value is a 400
+naming the parameter (never a 500), and every one shows up in the OpenAPI
+schema with its help text. Unknown parameters are rejected the same way, so
+a misspelt filter (`speciality=`) is not silently ignored.
+"""
+from __future__ import annotations
+
+import math
+
+import django_filters as filters
+from django import forms
+from django.conf import settings
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+
+from . import geocoding, selectors
+from .models import Language, Listing, Location, Practitioner, Profession, Specialty, Technique
+
+PAGING_PARAMETERS = {"limit", "offset", "format"}
+
+
+class StrictBooleanField(forms.Field):
+    """true/false (also 1/0, yes/no); anything else is an error, not "no filter"."""
+
+    TRUE, FALSE = {"true", "1", "yes"}, {"false", "0", "no"}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        text = str(value).strip().lower()
+        if text in self.TRUE:
+            return True
+        if text in self.FALSE:
+            return False
+        raise forms.ValidationError("Expected true or false.", code="invalid")
+
+
+class StrictBooleanFilter(filters.BooleanFilter):
+    field_class = StrictBooleanField
+
+
+class CommaSeparatedChoiceField(forms.Field):
+    """A comma-separated list where every item must be a known value.
+
+    `choices` maps the lower-cased form a client may type to the canonical
+    value; `noun` names the vocabulary in error messages.
+    """
+
+    def __init__(self, *, choices, noun, **kwargs):
+        self.choices_map = choices
+        self.noun = noun
+        super().__init__(**kwargs)
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return []
+        items = [item.strip() for item in str(value).split(",") if item.strip()]
+        if not items:
+            raise forms.ValidationError(f"Give at least one {self.noun}.", code="empty")
+        choices = self.choices_map() if callable(self.choices_map) else self.choices_map
+        unknown = [item for item in items if item.lower() not in choices]
+        if unknown:
+            raise forms.ValidationError(
+                "Unknown %(noun)s: %(unknown)s. Known values: %(known)s.",
+                code="invalid_choice",
+                params={
+                    "noun": self.noun,
+                    "unknown": ", ".join(unknown),
+                    "known": ", ".join(sorted(set(choices.values()))),
+                },
+            )
+        return sorted({choices[item.lower()] for item in items})
+
+
+class CommaSeparatedFilter(filters.Filter):
+    field_class = CommaSeparatedChoiceField
+
+    def __init__(self, *args, choices, noun, **kwargs):
+        super().__init__(*args, choices=choices, noun=noun, **kwargs)
+
+    def filter(self, qs, value):
+        # Only reached without `method=` (django-filter swaps in the method otherwise).
+        return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
+
+
+def vocabulary(model, field="slug"):
+    """A lazy {lower-cased value: value} map of a vocabulary table."""
+
+    def load():
+        return {value.lower(): value for value in model.objects.values_list(field, flat=True)}
+
+    return load
+
+
+class LatLonField(forms.CharField):
+    """`<lat>,<lon>` in decimal degrees."""
+
+    def to_python(self, value):
+        value = super().to_python(value)
+        if not value:
+            return None
+        parts = value.split(",")
+        try:
+            if len(parts) != 2:
+                raise ValueError
+            lat, lon = (float(part) for part in parts)
+        except ValueError:
+            raise forms.ValidationError(
+                "Expected '<lat>,<lon>' in decimal degrees, e.g. 47.61,-122.33.", code="invalid"
+            ) from None
+        if not (math.isfinite(lat) and math.isfinite(lon)):
+            raise forms.ValidationError("Latitude and longitude must be finite numbers.", code="invalid")
+        if not -90 <= lat <= 90:
+            raise forms.ValidationError("Latitude must be between -90 and 90.", code="out_of_range")
+        if not -180 <= lon <= 180:
+            raise forms.ValidationError("Longitude must be between -180 and 180.", code="out_of_range")
+        return geocoding.Point(lon, lat, srid=4326)
+
+
+class NoopFilter(filters.Filter):
+    """A parameter validated by the form and used by the FilterSet as a whole."""
+
+    def filter(self, qs, value):
+        return qs
+
+
+class LatLonFilter(NoopFilter):
+    field_class = LatLonField
+
+
+class RadiusFilter(NoopFilter):
+    field_class = forms.FloatField  # rejects nan and inf as "Enter a number."
+
+
+class SearchForm(forms.Form):
+    """Cross-parameter rules: one place at most, one radius at most, no unknown parameters."""
+
+    PLACES = ("near", "zip", "city")
+
+    def clean(self):
+        data = super().clean()
+        unknown = sorted(set(self.data) - set(self.fields) - PAGING_PARAMETERS)
+        for name in unknown:
+            self._errors[name] = self.error_class([f"Unknown query parameter '{name}'."])
+
+        given = [name for name in self.PLACES if self.data.get(name)]
+        if len(given) > 1:
+            for name in given:
+                self.add_error(name, f"Give only one place to search from; got {', '.join(given)}.")
+            return data
+        if "zip" in given and "zip" in data:
+            try:
+                data["origin_point"] = geocoding.zip_to_point(data["zip"])
+            except geocoding.UnknownPlace as exc:
+                self.add_error("zip", str(exc))
+        elif "city" in given and "city" in data:
+            try:
+                data["origin_point"] = geocoding.city_to_point(data["city"])
+            except geocoding.UnknownPlace as exc:
+                self.add_error("city", str(exc))
+        elif data.get("near"):
+            data["origin_point"] = data["near"]
+
+        radii = [name for name in ("radius_km", "radius_mi") if self.data.get(name)]
+        if len(radii) > 1:
+            for name in radii:
+                self.add_error(name, "Give radius_km or radius_mi, not both.")
+            return data
+        radius_km = data.get("radius_km")
+        if data.get("radius_mi") is not None:
+            radius_km = data["radius_mi"] * selectors.KM_PER_MILE
+        if radius_km is not None:
+            limit = settings.SEARCH_MAX_RADIUS_KM
+            if not 0 < radius_km <= limit:
+                self.add_error(
+                    radii[0],
+                    f"The radius must be greater than 0 and at most {limit:g} km ({limit / selectors.KM_PER_MILE:.0f} mi).",
+                )
+                return data
+        data["radius_m"] = (radius_km * 1000) if radius_km is not None else selectors.default_radius_m()
+        return data
+
+
+PLACE_HELP = {
+    "near": "Search from this point: '<lat>,<lon>' in decimal degrees (WGS84). At most one of near, zip, city.",
+    "zip": "Search from the centroid of this 5-digit US ZIP code.",
+    "city": "Search from this US city, as 'City,ST' (e.g. 'Seattle,WA').",
+    "radius_km": "Only within this many kilometres of the place (default 40, at most 500).",
+    "radius_mi": "Only within this many miles of the place (default about 25, at most about 310).",
+}
+
+
+class PlaceFilterSet(filters.FilterSet):
+    """The place parameters shared by every directory search, and the nearest-first grouping."""
+
+    near = LatLonFilter(help_text=PLACE_HELP["near"])
+    zip = filters.CharFilter(method="keep", help_text=PLACE_HELP["zip"], max_length=10)
+    city = filters.CharFilter(method="keep", help_text=PLACE_HELP["city"], max_length=120)
+    radius_km = RadiusFilter(help_text=PLACE_HELP["radius_km"])
+    radius_mi = RadiusFilter(help_text=PLACE_HELP["radius_mi"])
+
+    class Meta:
+        form = SearchForm
+        fields: list[str] = []
+
+    def keep(self, queryset, name, value):
+        return queryset
+
+    @property
+    def origin(self) -> selectors.Origin | None:
+        data = self.form.cleaned_data
+        if data.get("origin_point") is None:
+            return None
+        return selectors.Origin(point=data["origin_point"], radius_m=data["radius_m"])
+
+    def group(self, queryset):
+        raise NotImplementedError
+
+    def filter_queryset(self, queryset):
+        return self.group(super().filter_queryset(queryset))
+
+
+def _has_trigram() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def name_matches(fields: list[str], text: str) -> Q:
+    """A typo-tolerant match of text against any of the name fields.
+
+    PostGIS: substring (ILIKE) or pg_trgm word similarity, both served by
+    the GIN trigram indexes. SpatiaLite (demo): substring only.
+    """
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text})
+        if _has_trigram():
+            condition |= Q(**{f"{field}__trigram_word_similar": text})
+    return condition
+
+
+class PractitionerSearchFilter(PlaceFilterSet):
+    """GET /api/v1/practitioners/: one row per practitioner at their nearest matching location."""
+
+    specialty = CommaSeparatedFilter(
+        method="filter_specialty",
+        choices=vocabulary(Specialty),
+        noun="specialty",
+        help_text="Condition treated, by slug (e.g. low-back-pain); comma-separated means any of them.",
+    )
+    technique = CommaSeparatedFilter(
+        method="filter_technique",
+        choices=vocabulary(Technique),
+        noun="technique",
+        help_text="Technique, by slug (e.g. deep-dry-needling); comma-separated means any of them.",
+    )
+    profession = CommaSeparatedFilter(
+        field_name="practitioner__profession",
+        choices={code.lower(): code for code in Profession.values},
+        noun="profession",
+        help_text="Profession code: " + ", ".join(Profession.values) + "; comma-separated means any of them.",
+    )
+    language = CommaSeparatedFilter(
+        method="filter_language",
+        choices=vocabulary(Language, "code"),
+        noun="language",
+        help_text="ISO 639-1 language code (e.g. es); comma-separated means any of them.",
+    )
+    accepting_new_patients = StrictBooleanFilter(
+        field_name="location__accepting_new_patients",
+        help_text="true: only locations taking new patients.",
+    )
+    min_training_hours = filters.NumberFilter(
+        field_name="practitioner__verified_training_hours",
+        lookup_expr="gte",
+        min_value=0,
+        max_value=100000,
+        help_text="Only practitioners with at least this many verified dry needling training hours.",
+    )
+    q = filters.CharFilter(
+        method="filter_name",
+        max_length=100,
+        help_text="Practitioner or clinic name; tolerant of small typos.",
+    )
+    include_unqualified = StrictBooleanFilter(
+        method="keep",
+        help_text="true: also list practitioners who are not (yet) qualified at that location. "
+        "By default only qualified listings are shown.",
+    )
+
+    class Meta(PlaceFilterSet.Meta):
+        model = Listing
+
+    def _practitioner_has(self, queryset, relation, values, lookup):
+        through = getattr(Practitioner, relation).through
+        return queryset.filter(
+            Exists(through.objects.filter(practitioner_id=OuterRef("practitioner_id"), **{lookup: values}))
+        )
+
+    def filter_specialty(self, queryset, name, value):
+        return self._practitioner_has(queryset, "specialties", value, "specialty__slug__in")
+
+    def filter_technique(self, queryset, name, value):
+        return self._practitioner_has(queryset, "techniques", value, "technique__slug__in")
+
+    def filter_language(self, queryset, name, value):
+        return self._practitioner_has(queryset, "languages", value, "language__code__in")
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(name_matches(["practitioner__name", "location__clinic__name"], value))
+
+    def filter_queryset(self, queryset):
+        if not self.form.cleaned_data.get("include_unqualified"):
+            queryset = queryset.filter(qualified_until__gte=self.today)
+        return super().filter_queryset(queryset)
+
+    @property
+    def today(self):
+        return timezone.localdate()
+
+    def group(self, queryset):
+        return selectors.listing_search(queryset, origin=self.origin)
+
+
+class ClinicSearchFilter(PlaceFilterSet):
+    """GET /api/v1/clinics/: one row per clinic at its nearest matching location."""
+
+    q = filters.CharFilter(method="filter_name", max_length=100, help_text="Clinic name; tolerant of small typos.")
+    accepting_new_patients = StrictBooleanFilter(
+        field_name="accepting_new_patients", help_text="true: only locations taking new patients."
+    )
+
+    class Meta(PlaceFilterSet.Meta):
+        model = Location
+
+    def filter_name(self, queryset, name, value):
+        return queryset.filter(name_matches(["clinic__name"], value))
+
+    def group(self, queryset):
+        return selectors.location_search(queryset, origin=self.origin)

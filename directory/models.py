@@ -1,0 +1,228 @@
+"""The directory: clinics, their locations, practitioners and where they practise.
+
+A practitioner practises at one or more locations; each (practitioner,
+location) pair is a Listing, the row that patients search. The listing
+carries a copy of the location's point and the qualification facts that the
+credentials app keeps up to date, so the search is one indexed query on one
+table with no join into credentials.
+"""
+from __future__ import annotations
+
+import datetime
+
+from django.contrib.gis.db import models
+from django.core.exceptions import ValidationError
+from django.db.models import Q
+from django.utils.text import slugify
+
+from . import geocoding
+from .states import USState
+from .validators import postal_code_validator, validate_npi
+
+
+class Profession(models.TextChoices):
+    PT = "PT", "Physical therapist"
+    DC = "DC", "Doctor of chiropractic"
+    MD = "MD", "Doctor of medicine"
+    DO = "DO", "Doctor of osteopathic medicine"
+    LAC = "LAc", "Licensed acupuncturist"
+    ATC = "ATC", "Certified athletic trainer"
+    NP = "NP", "Nurse practitioner"
+    PA = "PA", "Physician assistant"
+
+
+class Vocabulary(models.Model):
+    """A controlled term patients filter on; the slug is the public identifier."""
+
+    slug = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=120)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Specialty(Vocabulary):
+    """A condition treated (neck pain, sciatica, ...)."""
+
+    class Meta(Vocabulary.Meta):
+        verbose_name_plural = "specialties"
+
+
+class Technique(Vocabulary):
+    """A dry needling technique (superficial, deep, IMS, electrical)."""
+
+
+class Language(models.Model):
+    """A language a practitioner consults in, by ISO 639-1 code."""
+
+    code = models.CharField(max_length=8, unique=True)
+    name = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class TimeStamped(models.Model):
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
+
+
+class Clinic(TimeStamped):
+    """An organisation that employs practitioners at one or more locations."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    website = models.URLField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    email = models.EmailField(blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Clinic, self.name)
+        super().save(*args, **kwargs)
+
+
+class Location(TimeStamped):
+    """A street address with a WGS84 point; distances are measured to locations."""
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="locations")
+    name = models.CharField(max_length=200, blank=True, help_text="Optional branch name, e.g. 'Capitol Hill'.")
+    address = models.CharField(max_length=255)
+    city = models.CharField(max_length=120)
+    state = models.CharField(max_length=2, choices=USState.choices)
+    postal_code = models.CharField(max_length=5, validators=[postal_code_validator])
+    point = models.PointField(
+        geography=True,
+        srid=4326,
+        blank=True,
+        help_text="WGS84; left empty, it is geocoded from the ZIP code's centroid.",
+    )
+    phone = models.CharField(max_length=32, blank=True)
+    accepting_new_patients = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["clinic_id", "id"]
+
+    def __str__(self):
+        return f"{self.clinic.name}: {self.address}, {self.city}, {self.state}"
+
+    def clean(self):
+        """Geocode a location without coordinates, so the error lands on postal_code."""
+        if self.point is None and self.postal_code:
+            try:
+                self.point = geocoding.zip_to_point(self.postal_code)
+            except geocoding.UnknownPlace as exc:
+                raise ValidationError({"postal_code": str(exc)}) from exc
+
+    def save(self, *args, **kwargs):
+        """Save, geocoding a missing point first and keeping listings' copies of it in step.
+
+        1. A location without a point gets its ZIP centroid.
+        2. Its listings hold a copy of the point (and the state, which
+           decides which licenses count), so a move updates them too.
+        """
+        if self.point is None:
+            self.point = geocoding.zip_to_point(self.postal_code)
+        super().save(*args, **kwargs)
+        self.listings.exclude(point=self.point, state=self.state).update(point=self.point, state=self.state)
+
+
+class Practitioner(TimeStamped):
+    """A person who dry-needles, listed at the locations where they practise."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    profession = models.CharField(max_length=3, choices=Profession.choices)
+    npi = models.CharField(
+        "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="National Provider Identifier."
+    )
+    bio = models.TextField(blank=True)
+    years_dry_needling = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Years practising dry needling."
+    )
+    typical_sessions = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="Typical number of sessions in a course of treatment."
+    )
+    languages = models.ManyToManyField(Language, blank=True, related_name="practitioners")
+    specialties = models.ManyToManyField(Specialty, blank=True, related_name="practitioners")
+    techniques = models.ManyToManyField(Technique, blank=True, related_name="practitioners")
+    locations = models.ManyToManyField(Location, through="Listing", related_name="practitioners")
+    # Kept up to date by the credentials app; the search filters on it.
+    verified_training_hours = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["npi"], condition=~Q(npi=""), name="practitioner_unique_npi"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Practitioner, self.name)
+        super().save(*args, **kwargs)
+
+
+class Listing(models.Model):
+    """A practitioner at one location: the row a patient's search returns.
+
+    `point` and `state` copy the location's (Location.save keeps them in
+    step) so the nearest-first search is a single-table KNN scan.
+    `qualified_until` is the last day the practitioner is qualified here,
+    computed by the credentials app whenever a credential or state rule
+    changes; None means not qualified. Checking it against today's date
+    makes "qualified" right on the day of the search even if no nightly job
+    ran.
+    """
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="listings")
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="listings")
+    point = models.PointField(geography=True, srid=4326)
+    state = models.CharField(max_length=2, choices=USState.choices)
+    qualified_until = models.DateField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        ordering = ["practitioner_id", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["practitioner", "location"], name="listing_unique_practitioner_location"),
+        ]
+
+    def __str__(self):
+        return f"{self.practitioner} at {self.location}"
+
+    def save(self, *args, **kwargs):
+        self.point = self.location.point
+        self.state = self.location.state
+        super().save(*args, **kwargs)
+
+    def is_qualified(self, on: datetime.date) -> bool:
+        return self.qualified_until is not None and self.qualified_until >= on
+
+
+def unique_slug(model, text: str, *, field: str = "slug") -> str:
+    """A slug from text, suffixed -2, -3, ... until no row of model uses it."""
+    base = slugify(text)[:200] or "item"
+    slug, n = base, 1
+    while model.objects.filter(**{field: slug}).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug

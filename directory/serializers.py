@@ -1,0 +1,224 @@
+"""Shapes of directory resources. Serializers shape data; selectors and filters decide."""
+from __future__ import annotations
+
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from .models import Clinic, Language, Listing, Location, Practitioner, Specialty
+from .selectors import KM_PER_MILE
+
+
+class VocabularySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Specialty
+        fields = ["slug", "name"]
+
+
+class LanguageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Language
+        fields = ["code", "name"]
+
+
+class ClinicSummarySerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug"]
+
+
+class LocationSerializer(serializers.ModelSerializer):
+    clinic = ClinicSummarySerializer(read_only=True)
+    lat = serializers.SerializerMethodField()
+    lon = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Location
+        fields = [
+            "id",
+            "clinic",
+            "name",
+            "address",
+            "city",
+            "state",
+            "postal_code",
+            "lat",
+            "lon",
+            "phone",
+            "accepting_new_patients",
+        ]
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_lat(self, obj):
+        return round(obj.point.y, 6)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_lon(self, obj):
+        return round(obj.point.x, 6)
+
+
+def _today(context):
+    return context.get("today") or timezone.localdate()
+
+
+class DistanceMixin(serializers.Serializer):
+    """distance_km / distance_mi from the search's exact `distance` annotation (null without a place)."""
+
+    distance_km = serializers.SerializerMethodField()
+    distance_mi = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_distance_km(self, obj):
+        distance = getattr(obj, "distance", None)
+        return None if distance is None else round(distance.m / 1000, 3)
+
+    @extend_schema_field(OpenApiTypes.DOUBLE)
+    def get_distance_mi(self, obj):
+        distance = getattr(obj, "distance", None)
+        return None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3)
+
+
+class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
+    """One search result: a practitioner at their nearest matching location."""
+
+    id = serializers.IntegerField(source="practitioner.id", read_only=True)
+    slug = serializers.CharField(source="practitioner.slug", read_only=True)
+    name = serializers.CharField(source="practitioner.name", read_only=True)
+    profession = serializers.CharField(source="practitioner.profession", read_only=True)
+    profession_name = serializers.CharField(source="practitioner.get_profession_display", read_only=True)
+    qualified = serializers.SerializerMethodField()
+    verified_training_hours = serializers.IntegerField(source="practitioner.verified_training_hours", read_only=True)
+    years_dry_needling = serializers.IntegerField(source="practitioner.years_dry_needling", read_only=True)
+    specialties = VocabularySerializer(source="practitioner.specialties", many=True, read_only=True)
+    techniques = VocabularySerializer(source="practitioner.techniques", many=True, read_only=True)
+    languages = LanguageSerializer(source="practitioner.languages", many=True, read_only=True)
+    location = LocationSerializer(read_only=True)
+
+    class Meta:
+        model = Listing
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "profession",
+            "profession_name",
+            "qualified",
+            "verified_training_hours",
+            "years_dry_needling",
+            "specialties",
+            "techniques",
+            "languages",
+            "distance_km",
+            "distance_mi",
+            "location",
+        ]
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_qualified(self, obj):
+        return obj.is_qualified(_today(self.context))
+
+
+class PractitionerResultGeoSerializer(GeoFeatureModelSerializer, PractitionerResultSerializer):
+    """The same result as a GeoJSON Feature at the location's point."""
+
+    class Meta(PractitionerResultSerializer.Meta):
+        geo_field = "point"
+        id_field = False
+        fields = [*PractitionerResultSerializer.Meta.fields, "point"]
+
+
+class PractitionerLocationSerializer(LocationSerializer):
+    """A location on a practitioner's profile, with whether they are qualified there."""
+
+    qualified = serializers.BooleanField(read_only=True)
+
+    class Meta(LocationSerializer.Meta):
+        fields = [*LocationSerializer.Meta.fields, "qualified"]
+
+
+class PractitionerProfileSerializer(serializers.ModelSerializer):
+    profession_name = serializers.CharField(source="get_profession_display", read_only=True)
+    specialties = VocabularySerializer(many=True, read_only=True)
+    techniques = VocabularySerializer(many=True, read_only=True)
+    languages = LanguageSerializer(many=True, read_only=True)
+    qualified = serializers.SerializerMethodField()
+    locations = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Practitioner
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "profession",
+            "profession_name",
+            "npi",
+            "bio",
+            "years_dry_needling",
+            "typical_sessions",
+            "qualified",
+            "verified_training_hours",
+            "specialties",
+            "techniques",
+            "languages",
+            "locations",
+        ]
+
+    def _locations(self, obj):
+        today = _today(self.context)
+        locations = []
+        for listing in obj.listings.all():
+            location = listing.location
+            location.qualified = listing.is_qualified(today)
+            locations.append(location)
+        return locations
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_qualified(self, obj):
+        return any(location.qualified for location in self._locations(obj))
+
+    @extend_schema_field(PractitionerLocationSerializer(many=True))
+    def get_locations(self, obj):
+        return PractitionerLocationSerializer(self._locations(obj), many=True, context=self.context).data
+
+
+class ClinicResultSerializer(DistanceMixin, serializers.ModelSerializer):
+    """One clinic in a search, at its nearest matching location."""
+
+    id = serializers.IntegerField(source="clinic.id", read_only=True)
+    name = serializers.CharField(source="clinic.name", read_only=True)
+    slug = serializers.CharField(source="clinic.slug", read_only=True)
+    website = serializers.CharField(source="clinic.website", read_only=True)
+    phone = serializers.CharField(source="clinic.phone", read_only=True)
+    location = LocationSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Location
+        fields = ["id", "name", "slug", "website", "phone", "distance_km", "distance_mi", "location"]
+
+
+class ClinicPractitionerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Practitioner
+        fields = ["id", "slug", "name", "profession"]
+
+
+class ClinicLocationSerializer(LocationSerializer):
+    practitioners = serializers.SerializerMethodField()
+
+    class Meta(LocationSerializer.Meta):
+        fields = [f for f in LocationSerializer.Meta.fields if f != "clinic"] + ["practitioners"]
+
+    @extend_schema_field(ClinicPractitionerSerializer(many=True))
+    def get_practitioners(self, obj):
+        return ClinicPractitionerSerializer([listing.practitioner for listing in obj.listings.all()], many=True).data
+
+
+class ClinicProfileSerializer(serializers.ModelSerializer):
+    locations = ClinicLocationSerializer(many=True, read_only=True)
+
+    class Meta:
+        model = Clinic
+        fields = ["id", "name", "slug", "website", "phone", "email", "locations"]

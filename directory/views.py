@@ -1,0 +1,96 @@
+"""Patient-facing directory endpoints: search, profiles, clinics, and the health check."""
+from django.db import connection
+from django.http import JsonResponse
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import generics, permissions
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+
+from . import selectors
+from .filters import ClinicSearchFilter, PractitionerSearchFilter
+from .pagination import GeoJSONSearchPagination, SearchPagination
+from .renderers import GeoJSONRenderer
+from .serializers import (
+    ClinicProfileSerializer,
+    ClinicResultSerializer,
+    PractitionerProfileSerializer,
+    PractitionerResultGeoSerializer,
+    PractitionerResultSerializer,
+)
+
+FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=["json", "geojson"],
+    description="geojson: the same page as a GeoJSON FeatureCollection (also via Accept: application/geo+json).",
+)
+
+
+@require_GET
+def healthz(request):
+    """200 when the database answers, 503 when it does not."""
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+    except Exception as exc:  # any database failure means "not healthy"
+        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
+    return JsonResponse({"status": "ok", "database": connection.vendor})
+
+
+class PatientReadMixin:
+    """Anonymous, read-only and throttled (DEFAULT_THROTTLE_CLASSES)."""
+
+    permission_classes = [permissions.AllowAny]
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+
+@extend_schema_view(get=extend_schema(parameters=[FORMAT_PARAMETER]))
+class PractitionerSearchView(PatientReadMixin, generics.ListAPIView):
+    """Search practitioners near a place, nearest first, one row per practitioner.
+
+    By default only practitioners qualified at that location today are
+    listed; each result is the practitioner's nearest matching location.
+    """
+
+    queryset = selectors.listing_search_base()
+    filterset_class = PractitionerSearchFilter
+    renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
+
+    @property
+    def wants_geojson(self):
+        renderer = getattr(self.request, "accepted_renderer", None)
+        return renderer is not None and renderer.format == "geojson"
+
+    @property
+    def pagination_class(self):
+        return GeoJSONSearchPagination if self.wants_geojson else SearchPagination
+
+    def get_serializer_class(self):
+        return PractitionerResultGeoSerializer if self.wants_geojson else PractitionerResultSerializer
+
+
+class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
+    """A practitioner's profile: every location and whether they are qualified there."""
+
+    queryset = selectors.practitioner_profiles()
+    serializer_class = PractitionerProfileSerializer
+    lookup_field = "slug"
+
+
+class ClinicSearchView(PatientReadMixin, generics.ListAPIView):
+    """Clinics near a place, nearest first, each at its nearest matching location."""
+
+    queryset = selectors.location_search_base()
+    filterset_class = ClinicSearchFilter
+    serializer_class = ClinicResultSerializer
+    pagination_class = SearchPagination
+
+
+class ClinicDetailView(PatientReadMixin, generics.RetrieveAPIView):
+    """A clinic with its locations and the practitioners at each."""
+
+    queryset = selectors.clinic_profiles()
+    serializer_class = ClinicProfileSerializer
