@@ -87,6 +87,11 @@ DATABASES = {
 DATABASE_IS_POSTGIS = DATABASES["default"]["ENGINE"].endswith("postgis")
 if DATABASE_IS_POSTGIS:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    # Name search: pg_trgm's default word-similarity cut-off (0.6) misses a
+    # dropped letter in a short surname ("Jonson" for "Johnson" scores 0.5).
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+        "options", f"-c pg_trgm.word_similarity_threshold={env.float('NAME_SEARCH_THRESHOLD', default=0.5)}"
+    )
 SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -139,6 +139,8 @@ class SearchForm(forms.Form):
     """Cross-parameter rules: one place at most, one radius at most, no unknown parameters."""
 
     PLACES = ("near", "zip", "city")
+    origin_point = None
+    radius_m = None
 
     def clean(self):
         data = super().clean()
@@ -153,16 +155,16 @@ class SearchForm(forms.Form):
             return data
         if "zip" in given and "zip" in data:
             try:
-                data["origin_point"] = geocoding.zip_to_point(data["zip"])
+                self.origin_point = geocoding.zip_to_point(data["zip"])
             except geocoding.UnknownPlace as exc:
                 self.add_error("zip", str(exc))
         elif "city" in given and "city" in data:
             try:
-                data["origin_point"] = geocoding.city_to_point(data["city"])
+                self.origin_point = geocoding.city_to_point(data["city"])
             except geocoding.UnknownPlace as exc:
                 self.add_error("city", str(exc))
         elif data.get("near"):
-            data["origin_point"] = data["near"]
+            self.origin_point = data["near"]
 
         radii = [name for name in ("radius_km", "radius_mi") if self.data.get(name)]
         if len(radii) > 1:
@@ -180,7 +182,7 @@ class SearchForm(forms.Form):
                     f"The radius must be greater than 0 and at most {limit:g} km ({limit / selectors.KM_PER_MILE:.0f} mi).",
                 )
                 return data
-        data["radius_m"] = (radius_km * 1000) if radius_km is not None else selectors.default_radius_m()
+        self.radius_m = (radius_km * 1000) if radius_km is not None else selectors.default_radius_m()
         return data
 
 
@@ -211,10 +213,10 @@ class PlaceFilterSet(filters.FilterSet):
 
     @property
     def origin(self) -> selectors.Origin | None:
-        data = self.form.cleaned_data
-        if data.get("origin_point") is None:
+        form = self.form
+        if form.origin_point is None:
             return None
-        return selectors.Origin(point=data["origin_point"], radius_m=data["radius_m"])
+        return selectors.Origin(point=form.origin_point, radius_m=form.radius_m)
 
     def group(self, queryset):
         raise NotImplementedError

@@ -1,0 +1,72 @@
+"""factory_boy factories for the directory."""
+import datetime
+
+import factory
+from django.contrib.gis.geos import Point
+
+from directory import geocoding
+from directory.models import Clinic, Listing, Location, Practitioner, Profession
+
+FAR_FUTURE = datetime.date(2099, 12, 31)
+
+
+class ClinicFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Clinic
+
+    name = factory.Sequence(lambda n: f"Harbor Physical Therapy {n}")
+    slug = factory.Sequence(lambda n: f"harbor-physical-therapy-{n}")
+
+
+class LocationFactory(factory.django.DjangoModelFactory):
+    """A location at a ZIP centroid (98101, downtown Seattle, unless told otherwise)."""
+
+    class Meta:
+        model = Location
+
+    clinic = factory.SubFactory(ClinicFactory)
+    address = factory.Sequence(lambda n: f"{100 + n} Pike St")
+    postal_code = "98101"
+    city = factory.LazyAttribute(lambda o: geocoding.zip_record(o.postal_code)[2])
+    state = factory.LazyAttribute(lambda o: geocoding.zip_record(o.postal_code)[3])
+    point = factory.LazyAttribute(lambda o: geocoding.zip_to_point(o.postal_code))
+    accepting_new_patients = True
+
+
+class PractitionerFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Practitioner
+
+    name = factory.Sequence(lambda n: f"Practitioner {n}")
+    slug = factory.Sequence(lambda n: f"practitioner-{n}")
+    profession = Profession.PT
+
+    @factory.post_generation
+    def specialties(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.specialties.set(extracted)
+
+    @factory.post_generation
+    def techniques(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.techniques.set(extracted)
+
+    @factory.post_generation
+    def languages(self, create, extracted, **kwargs):
+        if create and extracted:
+            self.languages.set(extracted)
+
+
+class ListingFactory(factory.django.DjangoModelFactory):
+    """A practitioner at a location, qualified there unless told otherwise."""
+
+    class Meta:
+        model = Listing
+
+    practitioner = factory.SubFactory(PractitionerFactory)
+    location = factory.SubFactory(LocationFactory)
+    qualified_until = FAR_FUTURE
+
+
+def point_at(lat: float, lon: float) -> Point:
+    return Point(lon, lat, srid=4326)
