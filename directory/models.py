@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -226,3 +227,22 @@ def unique_slug(model, text: str, *, field: str = "slug") -> str:
         n += 1
         slug = f"{base}-{n}"
     return slug
+
+
+class ClinicMembership(models.Model):
+    """A user's access to a clinic: owners may add staff; staff manage the clinic's data."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        STAFF = "staff", "Staff"
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="clinic_memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["clinic", "user"], name="membership_unique_clinic_user")]
+
+    def __str__(self):
+        return f"{self.user} ({self.role}) at {self.clinic}"
