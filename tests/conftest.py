@@ -1,4 +1,7 @@
-"""Shared fixtures: API clients and vocabulary lookups."""
+"""Shared fixtures: API clients, a frozen "today", and vocabulary lookups."""
+import datetime
+from unittest import mock
+
 import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
@@ -33,3 +36,11 @@ def technique(db):
 @pytest.fixture
 def language(db):
     return lambda code: Language.objects.get(code=code)
+
+
+@pytest.fixture
+def today():
+    """Freeze the date the API treats as today (timezone.localdate) at 2026-03-02."""
+    day = datetime.date(2026, 3, 2)
+    with mock.patch("django.utils.timezone.localdate", return_value=day):
+        yield day

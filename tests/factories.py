@@ -36,6 +36,7 @@ class LocationFactory(factory.django.DjangoModelFactory):
 class PractitionerFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Practitioner
+        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Practitioner {n}")
     slug = factory.Sequence(lambda n: f"practitioner-{n}")
