@@ -45,12 +45,13 @@ class StrictBooleanFilter(filters.BooleanFilter):
 class CommaSeparatedChoiceField(forms.Field):
     """A comma-separated list where every item must be a known value.
 
-    `choices` maps the lower-cased form a client may type to the canonical
-    value; `noun` names the vocabulary in error messages.
+    `known` maps the lower-cased form a client may type to the canonical
+    value (or is a callable returning that map); `noun` names the vocabulary
+    in error messages.
     """
 
-    def __init__(self, *, choices, noun, **kwargs):
-        self.choices_map = choices
+    def __init__(self, *, known, noun, **kwargs):
+        self.known = known
         self.noun = noun
         super().__init__(**kwargs)
 
@@ -60,7 +61,7 @@ class CommaSeparatedChoiceField(forms.Field):
         items = [item.strip() for item in str(value).split(",") if item.strip()]
         if not items:
             raise forms.ValidationError(f"Give at least one {self.noun}.", code="empty")
-        choices = self.choices_map() if callable(self.choices_map) else self.choices_map
+        choices = self.known() if callable(self.known) else self.known
         unknown = [item for item in items if item.lower() not in choices]
         if unknown:
             raise forms.ValidationError(
@@ -75,11 +76,11 @@ class CommaSeparatedChoiceField(forms.Field):
         return sorted({choices[item.lower()] for item in items})
 
 
-class CommaSeparatedFilter(filters.Filter):
+class CommaSeparatedFilter(filters.CharFilter):
     field_class = CommaSeparatedChoiceField
 
-    def __init__(self, *args, choices, noun, **kwargs):
-        super().__init__(*args, choices=choices, noun=noun, **kwargs)
+    def __init__(self, *args, known, noun, **kwargs):
+        super().__init__(*args, known=known, noun=noun, **kwargs)
 
     def filter(self, qs, value):
         # Only reached without `method=` (django-filter swaps in the method otherwise).
@@ -120,19 +121,22 @@ class LatLonField(forms.CharField):
         return geocoding.Point(lon, lat, srid=4326)
 
 
-class NoopFilter(filters.Filter):
-    """A parameter validated by the form and used by the FilterSet as a whole."""
+# The place filters are validated by the form and used by the FilterSet as a
+# whole; their base classes only tell the OpenAPI schema their types.
+
+
+class LatLonFilter(filters.CharFilter):
+    field_class = LatLonField
 
     def filter(self, qs, value):
         return qs
 
 
-class LatLonFilter(NoopFilter):
-    field_class = LatLonField
-
-
-class RadiusFilter(NoopFilter):
+class RadiusFilter(filters.NumberFilter):
     field_class = forms.FloatField  # rejects nan and inf as "Enter a number."
+
+    def filter(self, qs, value):
+        return qs
 
 
 class SearchForm(forms.Form):
@@ -248,25 +252,25 @@ class PractitionerSearchFilter(PlaceFilterSet):
 
     specialty = CommaSeparatedFilter(
         method="filter_specialty",
-        choices=vocabulary(Specialty),
+        known=vocabulary(Specialty),
         noun="specialty",
         help_text="Condition treated, by slug (e.g. low-back-pain); comma-separated means any of them.",
     )
     technique = CommaSeparatedFilter(
         method="filter_technique",
-        choices=vocabulary(Technique),
+        known=vocabulary(Technique),
         noun="technique",
         help_text="Technique, by slug (e.g. deep-dry-needling); comma-separated means any of them.",
     )
     profession = CommaSeparatedFilter(
         field_name="practitioner__profession",
-        choices={code.lower(): code for code in Profession.values},
+        known={code.lower(): code for code in Profession.values},
         noun="profession",
         help_text="Profession code: " + ", ".join(Profession.values) + "; comma-separated means any of them.",
     )
     language = CommaSeparatedFilter(
         method="filter_language",
-        choices=vocabulary(Language, "code"),
+        known=vocabulary(Language, "code"),
         noun="language",
         help_text="ISO 639-1 language code (e.g. es); comma-separated means any of them.",
     )
