@@ -99,7 +99,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # parsing spatial references. The directory only builds points from numbers
 # and never opens spatial files a user supplies, so the warning is noise.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
-FORMS_URLFIELD_ASSUME_HTTPS = True  # the Django 6.0 default, adopted now
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 

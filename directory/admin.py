@@ -1,6 +1,7 @@
 """Django admin for the directory: clinics with their locations, practitioners with their listings."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
+from django.db import models
 
 from .models import Clinic, ClinicMembership, Language, Listing, Location, Practitioner, Specialty, Technique
 
@@ -24,6 +25,7 @@ class ClinicAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [LocationInline, MembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Location)
