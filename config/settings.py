@@ -190,6 +190,11 @@ SPECTACULAR_SETTINGS = {
 SEARCH_DEFAULT_RADIUS_KM = env.float("SEARCH_DEFAULT_RADIUS_KM", default=40.0)
 SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
 
+# Credentials: a state without a rule of its own still needs a bar above
+# zero; this is the minimum of verified dry needling training hours there
+# (the API shows it next to the state rules).
+PLATFORM_DEFAULT_MIN_TRAINING_HOURS = env.int("PLATFORM_DEFAULT_MIN_TRAINING_HOURS", default=50)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,133 @@
+"""The qualification rule, as pure functions of plain data (no ORM, no clock).
+
+A practitioner is qualified at a location on a date D when, on D:
+
+1. the location's state permits dry needling for the practitioner's profession;
+2. they hold a verified license of that profession issued by that state,
+   valid on D (issued on or before D, and D on or before its expiry date:
+   a license expiring today still counts today);
+3. the hours of their verified training records valid on D add up to at
+   least the state's minimum (the platform default where the state has no
+   rule of its own);
+4. where the state asks for years of licensed practice, their earliest
+   verified license of that profession (in any state: boards count licensed
+   practice anywhere) was issued at least that many whole years before D.
+
+The services feed these functions from the database and store the answer
+as `Listing.qualified_until`; the search compares that date with today.
+"""
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+# `qualified_until` when nothing the practitioner holds ever expires.
+QUALIFIED_INDEFINITELY = datetime.date(9999, 12, 31)
+
+LICENSE, CERTIFICATION, TRAINING = "license", "certification", "training"
+VERIFIED = "verified"
+
+
+@dataclass(frozen=True)
+class CredentialFacts:
+    """What the rule needs to know about one credential."""
+
+    kind: str
+    status: str
+    issued_on: datetime.date
+    expires_on: datetime.date | None = None
+    jurisdiction: str = ""
+    profession: str = ""
+    hours: int = 0
+
+    def valid_on(self, day: datetime.date) -> bool:
+        """Verified, already issued, and not past its expiry date on `day`."""
+        return (
+            self.status == VERIFIED
+            and self.issued_on <= day
+            and (self.expires_on is None or day <= self.expires_on)
+        )
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A state's rule, reduced to what qualification needs.
+
+    `professions` None means every profession may dry-needle there.
+    """
+
+    permitted: bool
+    min_training_hours: int
+    professions: frozenset[str] | None = None
+    min_years_licensed: int | None = None
+
+    def permits(self, profession: str) -> bool:
+        return self.permitted and (self.professions is None or profession in self.professions)
+
+
+def anniversary(day: datetime.date, years: int) -> datetime.date:
+    """`day` plus whole years; 29 February falls on 1 March in other years.
+
+    1 March (not 28 February) because someone licensed on 29 February has
+    not completed a whole year until 28 February has passed.
+    """
+    try:
+        return day.replace(year=day.year + years)
+    except ValueError:
+        return datetime.date(day.year + years, 3, 1)
+
+
+def training_hours(credentials: Iterable[CredentialFacts], on: datetime.date) -> int:
+    """Hours of the verified training records valid on `on`."""
+    return sum(c.hours or 0 for c in credentials if c.kind == TRAINING and c.valid_on(on))
+
+
+def is_qualified(
+    credentials: Iterable[CredentialFacts], rule: Rule, profession: str, state: str, on: datetime.date
+) -> bool:
+    """Whether someone of `profession` holding `credentials` is qualified in `state` on `on`."""
+    credentials = list(credentials)
+    if not rule.permits(profession):
+        return False
+    licenses = [c for c in credentials if c.kind == LICENSE and c.profession == profession]
+    if not any(c.jurisdiction == state and c.valid_on(on) for c in licenses):
+        return False
+    if training_hours(credentials, on) < rule.min_training_hours:
+        return False
+    if rule.min_years_licensed:
+        first_issued = min(c.issued_on for c in licenses if c.status == VERIFIED and c.issued_on <= on)
+        if anniversary(first_issued, rule.min_years_licensed) > on:
+            return False
+    return True
+
+
+def qualified_until(
+    credentials: Iterable[CredentialFacts], rule: Rule, profession: str, state: str, today: datetime.date
+) -> datetime.date | None:
+    """The last day D >= today such that they are qualified every day from today to D.
+
+    None when they are not qualified today; QUALIFIED_INDEFINITELY when
+    nothing they rely on ever expires.
+
+    Qualification can only be lost on the day after some credential
+    expires: between two such days the set of valid credentials can only
+    grow and years of practice only accumulate. So checking those days in
+    order finds the first day it is lost. (It can also be *gained* later,
+    when a years-licensed anniversary passes; the stored date cannot say
+    so, and the nightly scan requalifies practitioners to pick that up.)
+    """
+    credentials = list(credentials)
+    if not is_qualified(credentials, rule, profession, state, today):
+        return None
+    ends = sorted(
+        {
+            c.expires_on
+            for c in credentials
+            if c.status == VERIFIED and c.expires_on is not None and today <= c.expires_on < datetime.date.max
+        }
+    )
+    for last_day in ends:
+        if not is_qualified(credentials, rule, profession, state, last_day + datetime.timedelta(days=1)):
+            return last_day
+    return QUALIFIED_INDEFINITELY

@@ -1,0 +1,431 @@
+"""Writes of the credentials app: submit, update and decide on credentials, keep state
+rules, and keep the directory's qualification facts in step with both.
+
+Every change to a credential or a state rule ends in a requalification:
+`Listing.qualified_until` and `Practitioner.verified_training_hours` are
+recomputed from the rows with the pure rule in credentials.qualification,
+so the search (which reads only those two columns) is right on the day it
+runs without any background job. One thing the stored date cannot foresee
+is someone *becoming* qualified later without any change (a license
+passing a state's minimum years of practice); the nightly scan
+requalifies everyone to pick that up.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Exists, OuterRef
+from django.utils import timezone
+
+from config.exceptions import Conflict
+from directory.models import Listing, Practitioner, Technique
+
+from . import qualification
+from .models import Action, Credential, Kind, Method, StateRule, Status, Verification, default_rule
+
+
+class CredentialConflict(Conflict):
+    """The decision does not fit the credential's current status (HTTP 409)."""
+
+
+# Fields a clinic may give when submitting, and change while pending.
+CREDENTIAL_FIELDS = (
+    "kind",
+    "name",
+    "issuer",
+    "jurisdiction",
+    "license_number",
+    "profession",
+    "hours",
+    "technique",
+    "issued_on",
+    "expires_on",
+    "document",
+)
+UPDATABLE_FIELDS = tuple(field for field in CREDENTIAL_FIELDS if field != "kind")
+
+REQUALIFY_CHUNK = 1000
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+def _check_not_in_future(credential: Credential, today: datetime.date) -> None:
+    # A credential from the future would make someone qualified later with
+    # no change the stored qualified_until could know about.
+    if credential.issued_on and credential.issued_on > today:
+        raise ValidationError({"issued_on": "The issue date cannot be in the future."})
+
+
+# --- credentials ------------------------------------------------------------
+
+
+@transaction.atomic
+def credential_submit(
+    *,
+    practitioner: Practitioner,
+    kind: str,
+    issuer: str,
+    issued_on: datetime.date,
+    submitted_by=None,
+    name: str = "",
+    jurisdiction: str = "",
+    license_number: str = "",
+    profession: str = "",
+    hours: int | None = None,
+    technique: Technique | None = None,
+    expires_on: datetime.date | None = None,
+    document=None,
+    today: datetime.date | None = None,
+) -> Credential:
+    """Record a credential for a practitioner, pending an admin's decision.
+
+    A license without a profession is taken to be for the practitioner's own.
+    """
+    today = _today(today)
+    if kind == Kind.LICENSE and not profession:
+        profession = practitioner.profession
+    credential = Credential(
+        practitioner=practitioner,
+        kind=kind,
+        name=name or "",
+        issuer=issuer or "",
+        jurisdiction=jurisdiction or "",
+        license_number=license_number or "",
+        profession=profession or "",
+        hours=hours,
+        technique=technique,
+        issued_on=issued_on,
+        expires_on=expires_on,
+        submitted_by=submitted_by,
+    )
+    if document:
+        credential.document = document
+    credential.full_clean()
+    _check_not_in_future(credential, today)
+    credential.save()
+    return credential
+
+
+@transaction.atomic
+def credential_update(*, credential: Credential, data: dict, today: datetime.date | None = None) -> Credential:
+    """Change a pending credential's details; once decided, it is a 409.
+
+    A decided credential is a record of what an admin checked: a changed
+    license is a new credential, submitted and verified on its own.
+    """
+    today = _today(today)
+    credential = Credential.objects.select_for_update().get(pk=credential.pk)
+    if credential.status != Status.PENDING:
+        raise CredentialConflict(
+            f"Only a pending credential can be changed; this one is {credential.status}. Submit a new one instead."
+        )
+    unknown = set(data) - set(UPDATABLE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "This field cannot be changed." for field in sorted(unknown)})
+    for field, value in data.items():
+        if field in {"name", "issuer", "jurisdiction", "license_number", "profession"} and value is None:
+            value = ""
+        setattr(credential, field, value)
+    credential.full_clean()
+    _check_not_in_future(credential, today)
+    credential.save()
+    # Pending credentials do not count, but keep the promise "every change requalifies".
+    practitioner_requalify(practitioner=credential.practitioner, today=today)
+    return credential
+
+
+def _validate_decision(*, method: str, reason: str, reason_required: bool) -> None:
+    errors = {}
+    if method not in Method.values:
+        errors["method"] = f"Unknown method '{method}'. Known: {', '.join(Method.values)}."
+    if reason_required and not (reason or "").strip():
+        errors["reason"] = "Give a reason."
+    if errors:
+        raise ValidationError(errors)
+
+
+def _decide(
+    *,
+    credential: Credential,
+    action: str,
+    allowed: set[str],
+    decided_by,
+    method: str,
+    reason: str,
+    today: datetime.date,
+    conflict_message,
+) -> Credential:
+    """Lock the credential, check the transition, apply it and write its Verification.
+
+    1. Lock the row, so two admins deciding at once are serialised and the
+       second sees the first's status (and gets a 409).
+    2. Check the transition against the status read under the lock.
+    3. Apply it, write the Verification, requalify the practitioner.
+    """
+    credential = Credential.objects.select_for_update().select_related("practitioner").get(pk=credential.pk)
+    before = credential.status
+    allowed_now = allowed(credential) if callable(allowed) else allowed
+    if before not in allowed_now:
+        raise CredentialConflict(conflict_message(credential))
+
+    after = {Action.VERIFY: Status.VERIFIED, Action.REJECT: Status.REJECTED, Action.REVOKE: Status.REVOKED}[action]
+    now = timezone.now()
+    credential.status = after
+    if action == Action.VERIFY:
+        credential.verified_at = now
+        credential.method = method
+        credential.next_review_due = credential.review_due_after_verification(today)
+    else:
+        credential.next_review_due = None
+    credential.full_clean()
+    credential.save()
+
+    verification = Verification(
+        credential=credential,
+        action=action,
+        method=method,
+        reason=(reason or "").strip(),
+        decided_by=decided_by,
+        decided_at=now,
+        status_before=before,
+        status_after=after,
+    )
+    verification.full_clean()
+    verification.save()
+    practitioner_requalify(practitioner=credential.practitioner, today=today)
+    return credential
+
+
+@transaction.atomic
+def credential_verify(
+    *, credential: Credential, decided_by, method: str, reason: str = "", today: datetime.date | None = None
+) -> Credential:
+    """Verify a pending credential, or re-verify a verified one whose review is due.
+
+    Verifying a credential that is already verified and not yet due for
+    review is a 409: there is nothing to decide. A rejected or revoked
+    credential stays so; the clinic submits a new one.
+    """
+    today = _today(today)
+    _validate_decision(method=method, reason=reason, reason_required=False)
+
+    def allowed(current: Credential) -> set[str]:
+        return {Status.PENDING, Status.VERIFIED} if current.is_review_due(today) else {Status.PENDING}
+
+    def message(current: Credential) -> str:
+        if current.status == Status.VERIFIED:
+            return (
+                f"This credential is already verified (next review due {current.next_review_due or 'never'})."
+            )
+        return f"A {current.status} credential cannot be verified; submit a new one."
+
+    return _decide(
+        credential=credential,
+        action=Action.VERIFY,
+        allowed=allowed,
+        decided_by=decided_by,
+        method=method,
+        reason=reason,
+        today=today,
+        conflict_message=message,
+    )
+
+
+@transaction.atomic
+def credential_reject(
+    *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
+) -> Credential:
+    """Reject a pending credential, with a reason the clinic will see."""
+    today = _today(today)
+    _validate_decision(method=method, reason=reason, reason_required=True)
+
+    def message(current: Credential) -> str:
+        if current.status == Status.VERIFIED:
+            return "This credential is verified: revoke it instead of rejecting it."
+        return f"This credential is already {current.status}."
+
+    return _decide(
+        credential=credential,
+        action=Action.REJECT,
+        allowed={Status.PENDING},
+        decided_by=decided_by,
+        method=method,
+        reason=reason,
+        today=today,
+        conflict_message=message,
+    )
+
+
+@transaction.atomic
+def credential_revoke(
+    *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
+) -> Credential:
+    """Withdraw a verification (the license was suspended, the document was forged...)."""
+    today = _today(today)
+    _validate_decision(method=method, reason=reason, reason_required=True)
+
+    def message(current: Credential) -> str:
+        if current.status == Status.PENDING:
+            return "This credential is pending: reject it instead of revoking it."
+        return f"This credential is already {current.status}."
+
+    return _decide(
+        credential=credential,
+        action=Action.REVOKE,
+        allowed={Status.VERIFIED},
+        decided_by=decided_by,
+        method=method,
+        reason=reason,
+        today=today,
+        conflict_message=message,
+    )
+
+
+# --- state rules ------------------------------------------------------------
+
+
+STATE_RULE_FIELDS = (
+    "state",
+    "dry_needling_permitted",
+    "permitted_professions",
+    "min_training_hours",
+    "min_years_licensed",
+    "source",
+    "source_url",
+    "checked_on",
+    "notes",
+)
+
+
+@transaction.atomic
+def state_rule_create(*, data: dict, today: datetime.date | None = None) -> StateRule:
+    unknown = set(data) - set(STATE_RULE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+    rule = StateRule(**data)
+    rule.full_clean()
+    rule.save()
+    state_requalify(state=rule.state, today=today)
+    return rule
+
+
+@transaction.atomic
+def state_rule_update(*, rule: StateRule, data: dict, today: datetime.date | None = None) -> StateRule:
+    """Change a state's rule and requalify every listing in the state (and the old one, if it moved)."""
+    rule = StateRule.objects.select_for_update().get(pk=rule.pk)
+    old_state = rule.state
+    unknown = set(data) - set(STATE_RULE_FIELDS)
+    if unknown:
+        raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+    for field, value in data.items():
+        setattr(rule, field, value)
+    rule.full_clean()
+    rule.save()
+    for state in {old_state, rule.state}:
+        state_requalify(state=state, today=today)
+    return rule
+
+
+@transaction.atomic
+def state_rule_delete(*, rule: StateRule, today: datetime.date | None = None) -> None:
+    """Remove a state's rule: the state falls back to the platform default."""
+    state = rule.state
+    StateRule.objects.filter(pk=rule.pk).delete()
+    state_requalify(state=state, today=today)
+
+
+# --- qualification ----------------------------------------------------------
+
+
+def rules_for(states: Iterable[str]) -> dict[str, qualification.Rule]:
+    """The rule of each state, the platform default where a state has no row."""
+    states = set(states)
+    rules = {rule.state: rule.as_rule() for rule in StateRule.objects.filter(state__in=states)}
+    fallback = default_rule()
+    return {state: rules.get(state, fallback) for state in states}
+
+
+def practitioner_requalify(*, practitioner: Practitioner, today: datetime.date | None = None) -> None:
+    """Recompute one practitioner's qualified_until per listing and verified training hours."""
+    practitioners_requalify(practitioner_ids=[practitioner.pk], today=today)
+
+
+def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.date | None = None) -> int:
+    """Recompute qualification for many practitioners at once; returns how many listings changed.
+
+    Per chunk of practitioners: one query for their verified credentials,
+    one for their listings (with the location's state, which is the
+    truth even while a moved location's listings are being updated), one
+    for the rules, and bulk updates of only the rows that changed.
+    """
+    today = _today(today)
+    ids = sorted(set(practitioner_ids))
+    changed = 0
+    for start in range(0, len(ids), REQUALIFY_CHUNK):
+        changed += _requalify_chunk(ids[start : start + REQUALIFY_CHUNK], today)
+    return changed
+
+
+def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
+    facts = defaultdict(list)
+    for credential in Credential.objects.verified().filter(practitioner_id__in=ids).only(
+        "practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours"
+    ):
+        facts[credential.practitioner_id].append(credential.as_facts())
+
+    practitioners = {
+        row["id"]: row
+        for row in Practitioner.objects.filter(id__in=ids).values("id", "profession", "verified_training_hours")
+    }
+    listings = list(
+        Listing.objects.filter(practitioner_id__in=ids).values(
+            "id", "practitioner_id", "location__state", "qualified_until"
+        )
+    )
+    rules = rules_for(listing["location__state"] for listing in listings)
+
+    listing_updates = []
+    for listing in listings:
+        practitioner = practitioners[listing["practitioner_id"]]
+        state = listing["location__state"]
+        until = qualification.qualified_until(
+            facts[practitioner["id"]], rules[state], practitioner["profession"], state, today
+        )
+        if until != listing["qualified_until"]:
+            listing_updates.append(Listing(id=listing["id"], qualified_until=until))
+    Listing.objects.bulk_update(listing_updates, ["qualified_until"], batch_size=500)
+
+    practitioner_updates = []
+    for practitioner in practitioners.values():
+        hours = qualification.training_hours(facts[practitioner["id"]], today)
+        if hours != practitioner["verified_training_hours"]:
+            practitioner_updates.append(Practitioner(id=practitioner["id"], verified_training_hours=hours))
+    Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours"], batch_size=500)
+    return len(listing_updates)
+
+
+def state_requalify(*, state: str, today: datetime.date | None = None) -> int:
+    """Requalify every practitioner listed at a location in `state` (after its rule changed)."""
+    ids = Listing.objects.filter(location__state=state).values_list("practitioner_id", flat=True).distinct()
+    return practitioners_requalify(practitioner_ids=list(ids), today=today)
+
+
+def practitioners_with_credentials(practitioner_ids: Iterable[int]) -> list[int]:
+    """Those of the practitioners who have any credential row at all.
+
+    A practitioner with none is qualified nowhere, which is what a new
+    listing already says (qualified_until is None), so the directory's
+    signals skip them.
+    """
+    has_credentials = Credential.objects.filter(practitioner_id=OuterRef("pk"))
+    return list(
+        Practitioner.objects.filter(id__in=list(practitioner_ids))
+        .filter(Exists(has_credentials))
+        .values_list("id", flat=True)
+    )
