@@ -11,6 +11,7 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+GEOJSON_PAGE_TITLE = "GeoJSONSearchPage"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
 MAX_OFFSET = 10_000
@@ -49,6 +50,10 @@ class SearchPagination(BasePagination):
         return Response({"next": next_url, "previous": previous_url, "results": data})
 
     def get_paginated_response_schema(self, schema):
+        # drf-spectacular wraps every list response of a list view; the
+        # GeoJSON page already is the whole body (a FeatureCollection).
+        if schema.get("items", {}).get("title") == GEOJSON_PAGE_TITLE:
+            return schema["items"]
         return {
             "type": "object",
             "required": ["results"],

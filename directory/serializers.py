@@ -69,12 +69,12 @@ class DistanceMixin(serializers.Serializer):
     distance_km = serializers.SerializerMethodField()
     distance_mi = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, obj):
         distance = getattr(obj, "distance", None)
         return None if distance is None else round(distance.m / 1000, 3)
 
-    @extend_schema_field(OpenApiTypes.DOUBLE)
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_mi(self, obj):
         distance = getattr(obj, "distance", None)
         return None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3)
@@ -90,7 +90,9 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
     profession_name = serializers.CharField(source="practitioner.get_profession_display", read_only=True)
     qualified = serializers.SerializerMethodField()
     verified_training_hours = serializers.IntegerField(source="practitioner.verified_training_hours", read_only=True)
-    years_dry_needling = serializers.IntegerField(source="practitioner.years_dry_needling", read_only=True)
+    years_dry_needling = serializers.IntegerField(
+        source="practitioner.years_dry_needling", read_only=True, allow_null=True
+    )
     specialties = VocabularySerializer(source="practitioner.specialties", many=True, read_only=True)
     techniques = VocabularySerializer(source="practitioner.techniques", many=True, read_only=True)
     languages = LanguageSerializer(source="practitioner.languages", many=True, read_only=True)

@@ -3,13 +3,15 @@ from django.db import connection
 from django.http import JsonResponse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
+from config.schema import BAD_REQUEST, NOT_FOUND
+
 from . import selectors
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
-from .pagination import GeoJSONSearchPagination, SearchPagination
+from .pagination import GEOJSON_PAGE_TITLE, GeoJSONSearchPagination, SearchPagination
 from .renderers import GeoJSONRenderer
 from .serializers import (
     ClinicProfileSerializer,
@@ -24,6 +26,33 @@ FORMAT_PARAMETER = OpenApiParameter(
     str,
     enum=["json", "geojson"],
     description="geojson: the same page as a GeoJSON FeatureCollection (also via Accept: application/geo+json).",
+)
+
+
+GEOJSON_PAGE = OpenApiResponse(
+    {
+        "title": GEOJSON_PAGE_TITLE,
+        "type": "object",
+        "required": ["type", "features"],
+        "properties": {
+            "type": {"type": "string", "enum": ["FeatureCollection"]},
+            "features": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "required": ["type", "geometry", "properties"],
+                    "properties": {
+                        "type": {"type": "string", "enum": ["Feature"]},
+                        "geometry": {"type": "object"},
+                        "properties": {"type": "object", "description": "The fields of a JSON search result."},
+                    },
+                },
+            },
+            "next": {"type": "string", "format": "uri", "nullable": True},
+            "previous": {"type": "string", "format": "uri", "nullable": True},
+        },
+    },
+    description="The same page as a GeoJSON FeatureCollection, one Point feature per result.",
 )
 
 
@@ -47,7 +76,16 @@ class PatientReadMixin:
         return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
-@extend_schema_view(get=extend_schema(parameters=[FORMAT_PARAMETER]))
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[FORMAT_PARAMETER],
+        responses={
+            (200, "application/json"): PractitionerResultSerializer(many=True),
+            (200, "application/geo+json"): GEOJSON_PAGE,
+            400: BAD_REQUEST,
+        },
+    )
+)
 class PractitionerSearchView(PatientReadMixin, generics.ListAPIView):
     """Search practitioners near a place, nearest first, one row per practitioner.
 
@@ -72,6 +110,7 @@ class PractitionerSearchView(PatientReadMixin, generics.ListAPIView):
         return PractitionerResultGeoSerializer if self.wants_geojson else PractitionerResultSerializer
 
 
+@extend_schema_view(get=extend_schema(responses={200: PractitionerProfileSerializer, 404: NOT_FOUND}))
 class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
     """A practitioner's profile: every location and whether they are qualified there."""
 
@@ -80,6 +119,7 @@ class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
     lookup_field = "slug"
 
 
+@extend_schema_view(get=extend_schema(responses={200: ClinicResultSerializer(many=True), 400: BAD_REQUEST}))
 class ClinicSearchView(PatientReadMixin, generics.ListAPIView):
     """Clinics near a place, nearest first, each at its nearest matching location."""
 
@@ -89,6 +129,7 @@ class ClinicSearchView(PatientReadMixin, generics.ListAPIView):
     pagination_class = SearchPagination
 
 
+@extend_schema_view(get=extend_schema(responses={200: ClinicProfileSerializer, 404: NOT_FOUND}))
 class ClinicDetailView(PatientReadMixin, generics.RetrieveAPIView):
     """A clinic with its locations and the practitioners at each."""
 
