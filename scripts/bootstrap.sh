@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Installs what the run and test commands need and is missing: Debian
+# packages, a virtual environment in .venv, the Python packages.
+#
+# Sourced by scripts/run.sh and scripts/test.sh (for its functions), or run
+# on its own: `bash scripts/bootstrap.sh` does the shared installs and stops.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+PY="$VENV/bin/python"
+# Debian's interpreter, never the first python3 on PATH: a pyenv or
+# self-built Python often lacks sqlite extension loading, which SpatiaLite needs.
+SYSTEM_PYTHON=/usr/bin/python3
+BASE_PACKAGES=(gdal-bin libsqlite3-mod-spatialite binutils libproj-dev python3 python3-venv)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root or sudo to run: $*"
+  fi
+}
+
+package_installed() {
+  [ "$(dpkg-query -W -f='${db:Status-Status}' "$1" 2>/dev/null)" = installed ]
+}
+
+APT_UPDATED=
+# ensure_packages PKG...: apt-get install only the packages that are missing.
+ensure_packages() {
+  local missing=() pkg
+  for pkg in "$@"; do
+    package_installed "$pkg" || missing+=("$pkg")
+  done
+  [ "${#missing[@]}" -gt 0 ] || return 0
+  log "installing ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then
+    as_root apt-get update -qq
+    APT_UPDATED=1
+  fi
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
+}
+
+venv_is_usable() {
+  [ -x "$PY" ] || return 1
+  grep -qx 'home = /usr/bin' "$VENV/pyvenv.cfg" 2>/dev/null || return 1
+  "$PY" -c "import sqlite3; sqlite3.connect(':memory:').enable_load_extension(True)" 2>/dev/null
+}
+
+ensure_venv() {
+  venv_is_usable && return 0
+  if [ -e "$VENV" ]; then
+    log "recreating .venv (not built from $SYSTEM_PYTHON, or no sqlite extension loading)"
+    rm -rf "$VENV"
+  else
+    log "creating .venv from $SYSTEM_PYTHON"
+  fi
+  "$SYSTEM_PYTHON" -m venv "$VENV"
+  venv_is_usable || die "$SYSTEM_PYTHON cannot load sqlite extensions; SpatiaLite will not work"
+}
+
+# pip install -e '.[test]', skipped while pyproject.toml is unchanged since the last install.
+ensure_python_packages() {
+  local stamp="$VENV/.pyproject.sha256" want
+  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
+    return 0
+  fi
+  log "installing Python packages into .venv (pip install -e '.[test]')"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip install --quiet -e "$ROOT[test]" >&2
+  printf '%s\n' "$want" >"$stamp"
+}
+
+bootstrap() {
+  ensure_packages "${BASE_PACKAGES[@]}"
+  ensure_venv
+  ensure_python_packages
+}
+
+manage() { (cd "$ROOT" && "$PY" manage.py "$@"); }
+
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+  bootstrap
+  log "ready: $VENV"
+fi
