@@ -1,0 +1,89 @@
+"""manage.py seed_demo: load a realistic, deterministic demo directory (see directory/demo.py)."""
+import datetime
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
+
+from directory import demo
+from directory.models import Clinic, Practitioner
+
+
+def _date(text: str) -> datetime.date:
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        raise CommandError(f"--today: expected YYYY-MM-DD, got '{text}'.") from None
+
+
+class Command(BaseCommand):
+    help = (
+        "Load a demo directory: clinics at real US ZIP centroids, their locations, practitioners, listings "
+        "and vocabularies. The same --seed gives the same data. Refuses to add to a directory that already "
+        "has clinics or practitioners unless --flush (replace everything) or --if-empty (do nothing) is given."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--practitioners", type=int, default=2000, help="How many practitioners (default 2000).")
+        parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same data.")
+        parser.add_argument(
+            "--batch-size", type=int, default=10_000, help="Rows per insert batch and transaction (default 10000)."
+        )
+        parser.add_argument(
+            "--today",
+            type=_date,
+            default=None,
+            help="Reference date (YYYY-MM-DD) for qualified_until; default: today in TIME_ZONE.",
+        )
+        mode = parser.add_mutually_exclusive_group()
+        mode.add_argument(
+            "--flush",
+            action="store_true",
+            help="First delete EVERY clinic, location, practitioner and listing, and what refers to them "
+            "(credentials, consultation requests, ...). For demo databases only.",
+        )
+        mode.add_argument(
+            "--if-empty",
+            action="store_true",
+            help="Do nothing (and succeed) if the directory already has clinics or practitioners.",
+        )
+
+    def handle(self, *args, practitioners, seed, batch_size, today, flush, if_empty, verbosity, **options):
+        if practitioners < 0:
+            raise CommandError("--practitioners must be 0 or more.")
+        if seed < 0:
+            raise CommandError("--seed must be 0 or more.")
+        if batch_size < 1:
+            raise CommandError("--batch-size must be at least 1.")
+
+        began = time.perf_counter()
+        if flush:
+            demo.flush_directory()
+        else:
+            existing = {"clinics": Clinic.objects.count(), "practitioners": Practitioner.objects.count()}
+            if any(existing.values()):
+                if if_empty:
+                    if verbosity:
+                        self.stdout.write(
+                            f"The directory already has {existing['clinics']} clinics and "
+                            f"{existing['practitioners']} practitioners; not seeding (--if-empty)."
+                        )
+                    return
+                raise CommandError(
+                    f"The directory already has {existing['clinics']} clinics and {existing['practitioners']} "
+                    "practitioners. Run with --flush to replace them (this deletes all directory data and "
+                    "credentials), or --if-empty to leave them."
+                )
+
+        result = demo.seed(
+            practitioners=practitioners, seed=seed, today=today, batch_size=batch_size, progress=verbosity > 0
+        )
+        elapsed = time.perf_counter() - began
+        if verbosity:
+            engine = "COPY" if isinstance(demo.default_sink(), demo.CopySink) else "bulk_create"
+            self.stdout.write(f"Seeded a demo directory on {connection.vendor} ({engine}), seed {seed}:")
+            width = max(len(name) for name in result.counts) if result.counts else 0
+            for name, count in result.counts.items():
+                self.stdout.write(f"  {name:<{width}}  {count:>10,}")
+            stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.seconds.items())
+            self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s ({stages})."))

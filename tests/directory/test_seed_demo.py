@@ -1,0 +1,149 @@
+"""manage.py seed_demo: a realistic, deterministic demo directory that the search finds."""
+import datetime
+from collections import defaultdict
+
+import pytest
+from django.core.management import CommandError, call_command
+from geopy.distance import geodesic
+
+from directory import demo, geocoding
+from directory.models import Clinic, Listing, Location, Practitioner
+from directory.validators import validate_npi
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 1)
+N = 50
+
+
+def seed_demo(*args):
+    call_command("seed_demo", f"--practitioners={N}", "--seed=7", f"--today={TODAY}", "--verbosity=0", *args)
+
+
+def snapshot():
+    """Everything a seed decides, without database ids (a flushed table restarts them)."""
+    return {
+        "practitioners": list(Practitioner.objects.order_by("slug").values_list("slug", "name", "profession", "npi", "bio")),
+        "clinics": list(Clinic.objects.order_by("slug").values_list("slug", "name", "phone")),
+        "locations": sorted(
+            (loc.clinic.slug, loc.address, loc.postal_code, loc.point.coords) for loc in Location.objects.select_related("clinic")
+        ),
+        "listings": sorted(
+            (row.practitioner.slug, row.location.address, row.qualified_until)
+            for row in Listing.objects.select_related("practitioner", "location")
+        ),
+        "specialties": sorted(Practitioner.specialties.through.objects.values_list("practitioner__slug", "specialty__slug")),
+        "languages": sorted(Practitioner.languages.through.objects.values_list("practitioner__slug", "language__code")),
+    }
+
+
+def test_seed_creates_the_requested_practitioners_each_listed_at_its_own_clinic():
+    seed_demo()
+
+    assert Practitioner.objects.count() == N
+    assert Listing.objects.count() >= N
+    assert Location.objects.count() >= Clinic.objects.count() >= 1
+    clinics_of = defaultdict(set)
+    for practitioner_id, clinic_id in Listing.objects.values_list("practitioner_id", "location__clinic_id"):
+        clinics_of[practitioner_id].add(clinic_id)
+    assert set(clinics_of) == set(Practitioner.objects.values_list("id", flat=True))
+    assert all(len(clinics) == 1 for clinics in clinics_of.values())
+    assert not Location.objects.filter(listings__isnull=True).exists(), "every location has a practitioner"
+
+
+def test_seeded_practitioners_have_vocabularies_and_valid_npis():
+    seed_demo()
+
+    for practitioner in Practitioner.objects.prefetch_related("specialties", "techniques", "languages"):
+        assert 2 <= practitioner.specialties.count() <= 5
+        assert 1 <= practitioner.techniques.count() <= 4
+        assert practitioner.languages.count() >= 1
+        assert 24 <= practitioner.verified_training_hours <= 200
+        assert practitioner.bio
+        if practitioner.npi:
+            validate_npi(practitioner.npi)
+    npis = [npi for npi in Practitioner.objects.values_list("npi", flat=True) if npi]
+    assert npis and len(npis) == len(set(npis))
+
+
+def test_locations_lie_near_their_real_zip_centroid_and_listings_copy_them():
+    seed_demo()
+
+    for location in Location.objects.all():
+        lat, lon, city, state = geocoding.zip_record(location.postal_code)
+        assert (location.city, location.state) == (city, state)
+        assert geodesic((lat, lon), (location.point.y, location.point.x)).km < 2
+    for listing in Listing.objects.select_related("location"):
+        assert listing.point == listing.location.point
+        assert listing.state == listing.location.state
+
+
+def test_most_listings_are_qualified_for_years_after_the_given_day_and_some_are_not():
+    seed_demo()
+
+    dates = list(Listing.objects.values_list("qualified_until", flat=True))
+    qualified = [d for d in dates if d is not None and d >= TODAY]
+    assert len(qualified) >= 0.6 * len(dates)
+    assert all(TODAY + datetime.timedelta(days=365) <= d <= TODAY + datetime.timedelta(days=3 * 365) for d in qualified)
+    assert any(d is None for d in dates), "include_unqualified=true must make a difference"
+
+
+def test_the_same_seed_gives_the_same_directory_and_another_seed_a_different_one():
+    seed_demo()
+    first = snapshot()
+    seed_demo("--flush")
+    assert snapshot() == first
+
+    call_command("seed_demo", f"--practitioners={N}", "--seed=8", f"--today={TODAY}", "--flush", "--verbosity=0")
+    assert snapshot()["practitioners"] != first["practitioners"]
+
+
+def test_bulk_create_path_writes_the_same_rows_as_copy():
+    seed_demo()
+    copied = snapshot()
+    demo.flush_directory()
+    demo.seed(practitioners=N, seed=7, today=TODAY, progress=False, sink=demo.OrmSink())
+    assert snapshot() == copied
+
+
+def test_seed_refuses_to_add_to_a_directory_unless_flushing_or_told_to_skip():
+    seed_demo()
+    slugs = set(Practitioner.objects.values_list("slug", flat=True))
+
+    with pytest.raises(CommandError, match="--flush"):
+        seed_demo()
+    seed_demo("--if-empty")
+    assert set(Practitioner.objects.values_list("slug", flat=True)) == slugs
+
+
+def test_patients_find_seeded_practitioners_by_zip(api):
+    seed_demo()
+    location = Location.objects.order_by("id").last()
+
+    response = api.get("/api/v1/practitioners/", {"zip": location.postal_code, "include_unqualified": "true"})
+
+    assert response.status_code == 200
+    slugs = {row["slug"] for row in response.json()["results"]}
+    assert slugs and slugs <= set(Practitioner.objects.values_list("slug", flat=True))
+    assert set(location.listings.values_list("practitioner__slug", flat=True)) <= slugs
+
+
+@pytest.mark.parametrize("zip_code", demo.ANCHOR_ZIPS)
+def test_even_a_small_demo_has_practitioners_in_the_anchor_cities(api, zip_code):
+    seed_demo()
+
+    response = api.get("/api/v1/practitioners/", {"zip": zip_code, "radius_km": 5, "include_unqualified": "true"})
+
+    assert response.status_code == 200
+    assert response.json()["results"]
+
+
+@pytest.mark.parametrize("sink", [demo.CopySink, demo.OrmSink])
+def test_rows_added_after_a_seed_get_fresh_ids(sink):
+    demo.seed(practitioners=N, seed=7, today=TODAY, progress=False, sink=sink())
+
+    clinic = Clinic.objects.create(name="Added Later Physical Therapy")
+    practitioner = Practitioner.objects.create(name="Added Later", profession="PT")
+
+    assert clinic.id > max(Clinic.objects.exclude(id=clinic.id).values_list("id", flat=True))
+    assert practitioner.id > max(Practitioner.objects.exclude(id=practitioner.id).values_list("id", flat=True))
