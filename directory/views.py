@@ -1,6 +1,7 @@
 """Patient-facing directory endpoints: search, profiles, clinics, and the health check."""
 from django.db import connection
 from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
@@ -10,6 +11,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from config.schema import BAD_REQUEST, NOT_FOUND
 
 from . import selectors
+from .models import Specialty, Technique
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
 from .pagination import GEOJSON_PAGE_TITLE, GeoJSONSearchPagination, SearchPagination
 from .renderers import GeoJSONRenderer
@@ -54,6 +56,16 @@ GEOJSON_PAGE = OpenApiResponse(
     },
     description="The same page as a GeoJSON FeatureCollection, one Point feature per result.",
 )
+
+
+@require_GET
+def search_page(request):
+    """The patient search page: a form over the public search API."""
+    return render(
+        request,
+        "directory/search.html",
+        {"specialties": Specialty.objects.all(), "techniques": Technique.objects.all()},
+    )
 
 
 @require_GET

@@ -41,3 +41,12 @@ def test_healthz_reports_the_database(api):
     response = api.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "postgresql"}
+
+
+def test_patient_search_page_offers_the_vocabularies(api):
+    response = api.get("/")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'value="low-back-pain"' in page
+    assert 'value="deep-dry-needling"' in page
+    assert "/api/v1/practitioners/" in page
