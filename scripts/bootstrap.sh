@@ -77,10 +77,16 @@ ensure_python_packages() {
   printf '%s\n' "$want" >"$stamp"
 }
 
+# Also creates var/ (the demo database, uploads) and holds a lock there, so
+# that two commands started at once in one checkout do not install over each other.
 bootstrap() {
-  ensure_packages "${BASE_PACKAGES[@]}"
-  ensure_venv
-  ensure_python_packages
+  mkdir -p "$ROOT/var"
+  (
+    flock -n 9 || { log "waiting for another install in this checkout"; flock 9; }
+    ensure_packages "${BASE_PACKAGES[@]}"
+    ensure_venv
+    ensure_python_packages
+  ) 9>"$ROOT/var/.bootstrap.lock"
 }
 
 manage() { (cd "$ROOT" && "$PY" manage.py "$@"); }

@@ -30,7 +30,6 @@ seed_if_empty() {
 
 main() {
   bootstrap
-  mkdir -p "$ROOT/var"
   log "migrating the database"
   manage migrate --noinput -v 0
   seed_if_empty

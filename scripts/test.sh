@@ -58,8 +58,9 @@ cluster_user() {
   if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
 }
 
+# From /, which the cluster's owner can always enter (unlike root's checkout).
 as_cluster_user() {
-  if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
+  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
 }
 
 free_port() {
