@@ -13,26 +13,12 @@ DEMO_PRACTITIONERS="${DEMO_PRACTITIONERS:-3000}"
 export DATABASE_URL="${DATABASE_URL:-spatialite:///$ROOT/var/demo.sqlite3}"
 export DJANGO_DEBUG="${DJANGO_DEBUG:-true}"
 
-practitioner_count() {
-  manage shell -v 0 -c "from directory.models import Practitioner; print(Practitioner.objects.count())" | tail -n 1
-}
-
-seed_if_empty() {
-  local count
-  count="$(practitioner_count)"
-  if [ "$count" != 0 ]; then
-    log "demo directory has $count practitioners; not seeding"
-    return 0
-  fi
-  log "seeding a demo directory of $DEMO_PRACTITIONERS practitioners"
-  manage seed_demo --practitioners "$DEMO_PRACTITIONERS"
-}
-
 main() {
   bootstrap
   log "migrating the database"
   manage migrate --noinput -v 0
-  seed_if_empty
+  log "seeding a demo directory of $DEMO_PRACTITIONERS practitioners, unless it has data already"
+  manage seed_demo --practitioners "$DEMO_PRACTITIONERS" --if-empty
   log "collecting static files"
   manage collectstatic --noinput -v 0
   log "serving on http://$HOST:$PORT/ (API docs: http://$HOST:$PORT/api/docs/)"
