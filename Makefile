@@ -17,8 +17,10 @@ run:
 test:
 	bash scripts/test.sh $(ARGS)
 
+# Docker's compose plugin, or the standalone docker-compose where that is all there is.
 compose-config:
-	DJANGO_SECRET_KEY=check POSTGRES_PASSWORD=check docker compose config --quiet
+	@if docker compose version >/dev/null 2>&1; then compose="docker compose"; else compose=docker-compose; fi; \
+	DJANGO_SECRET_KEY=check POSTGRES_PASSWORD=check $$compose config --quiet && echo "docker-compose.yml is valid"
 
 clean:
 	rm -rf .venv var staticfiles
