@@ -1,0 +1,94 @@
+"""Reads of the credentials app: who sees which credentials, the queue, the history,
+and the public part of a practitioner's credentials for the profile."""
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+
+from directory.models import ClinicMembership, Listing, Practitioner
+
+from .models import Credential, StateRule, Status, Verification
+
+PUBLIC_CREDENTIALS_ATTR = "public_credentials_prefetched"
+
+
+def is_admin(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_staff)
+
+
+def is_clinic_member(user) -> bool:
+    return bool(user and user.is_authenticated and ClinicMembership.objects.filter(user=user).exists())
+
+
+def _listed_at_users_clinics(user) -> Exists:
+    """A practitioner (OuterRef) with a listing at a location of a clinic the user belongs to."""
+    return Exists(
+        Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__clinic__memberships__user=user)
+    )
+
+
+def practitioners_managed_by(user) -> QuerySet[Practitioner]:
+    """Practitioners a user may submit credentials for: all for admins, their clinics' for members."""
+    if is_admin(user):
+        return Practitioner.objects.all()
+    if not (user and user.is_authenticated):
+        return Practitioner.objects.none()
+    listed = Listing.objects.filter(practitioner_id=OuterRef("pk"), location__clinic__memberships__user=user)
+    return Practitioner.objects.filter(Exists(listed))
+
+
+def credentials_visible_to(user) -> QuerySet[Credential]:
+    """Credentials a user may see: all for admins; for clinic members, their clinics' practitioners'."""
+    queryset = Credential.objects.select_related("practitioner", "technique")
+    if is_admin(user):
+        return queryset
+    if not (user and user.is_authenticated):
+        return queryset.none()
+    return queryset.filter(_listed_at_users_clinics(user))
+
+
+def verification_queue(*, today: datetime.date) -> QuerySet[Credential]:
+    """Pending credentials (oldest submission first), then verified ones due for review (most overdue first).
+
+    Each row carries `queue_status`: "pending" or "review_due".
+    """
+    return (
+        Credential.objects.needing_decision(today)
+        .select_related("practitioner", "technique")
+        .annotate(
+            queue_rank=Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        .order_by("queue_rank", "next_review_due", "created_at", "id")
+    )
+
+
+def credentials_in_state(queryset: QuerySet[Credential], state: str) -> QuerySet[Credential]:
+    """Licenses issued by `state`, and any credential of a practitioner listed there."""
+    listed_there = Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__state=state)
+    return queryset.filter(Q(jurisdiction=state) | Q(Exists(listed_there)))
+
+
+def credential_history(credential: Credential) -> QuerySet[Verification]:
+    return Verification.objects.filter(credential=credential).select_related("decided_by").order_by("decided_at", "id")
+
+
+def public_credentials_prefetch() -> Prefetch:
+    """For the profile: the practitioner's verified credentials (expiry is checked against today later)."""
+    return Prefetch(
+        "credentials",
+        queryset=Credential.objects.verified().select_related("technique").order_by("kind", "-issued_on", "id"),
+        to_attr=PUBLIC_CREDENTIALS_ATTR,
+    )
+
+
+def public_credentials(practitioner: Practitioner, *, today: datetime.date) -> list[Credential]:
+    """The credentials a patient may see: verified, and not expired on `today`."""
+    credentials = getattr(practitioner, PUBLIC_CREDENTIALS_ATTR, None)
+    if credentials is None:
+        credentials = list(public_credentials_prefetch().queryset.filter(practitioner=practitioner))
+    return [c for c in credentials if c.status == Status.VERIFIED and not c.is_expired(today)]
+
+
+def state_rules() -> QuerySet[StateRule]:
+    return StateRule.objects.order_by("state")

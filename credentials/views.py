@@ -1,0 +1,214 @@
+"""Credentials API: clinics submit and correct credentials, admins decide on them and keep
+the state rules. Views are thin: reads from selectors, writes through services."""
+from __future__ import annotations
+
+import mimetypes
+
+from django.conf import settings
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import generics, parsers, serializers, status
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from directory.pagination import SearchPagination
+
+from . import selectors, services
+from .filters import CredentialFilter, VerificationQueueFilter
+from .permissions import IsAdmin, IsAdminOrReadOnly, IsClinicMemberOrAdmin
+from .serializers import (
+    CredentialInputSerializer,
+    CredentialSerializer,
+    CredentialUpdateSerializer,
+    DecisionInputSerializer,
+    QueueItemSerializer,
+    ReasonedDecisionInputSerializer,
+    StateRuleSerializer,
+    VerificationSerializer,
+)
+
+
+class TodayMixin:
+    """One `today` per request, for the services and the serializers alike."""
+
+    @property
+    def today(self):
+        if not hasattr(self, "_today"):
+            self._today = timezone.localdate()
+        return self._today
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": self.today}
+
+
+class ScopedCredentialMixin:
+    """Credentials the user may see; anyone else's answer 404, so ids cannot be probed."""
+
+    permission_classes = [IsAuthenticated, IsClinicMemberOrAdmin]
+
+    def get_queryset(self):
+        return selectors.credentials_visible_to(self.request.user)
+
+
+class CredentialListCreateView(TodayMixin, ScopedCredentialMixin, generics.ListCreateAPIView):
+    """Credentials of the practitioners at your clinics (admins: all); submit one, with an optional document."""
+
+    filterset_class = CredentialFilter
+    pagination_class = SearchPagination
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+
+    def get_serializer_class(self):
+        return CredentialInputSerializer if self.request.method == "POST" else CredentialSerializer
+
+    def get_queryset(self):
+        return super().get_queryset().order_by("-created_at", "-id")
+
+    @extend_schema(request=CredentialInputSerializer, responses={201: CredentialSerializer})
+    def post(self, request, *args, **kwargs):
+        serializer = CredentialInputSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        credential = services.credential_submit(submitted_by=request.user, today=self.today, **serializer.validated_data)
+        output = CredentialSerializer(credential, context=self.get_serializer_context())
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+class CredentialDetailView(TodayMixin, ScopedCredentialMixin, generics.RetrieveAPIView):
+    """One credential; PATCH corrects it while it is pending (409 once decided)."""
+
+    serializer_class = CredentialSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
+
+    @extend_schema(request=CredentialUpdateSerializer, responses={200: CredentialSerializer})
+    def patch(self, request, *args, **kwargs):
+        credential = self.get_object()
+        serializer = CredentialUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        credential = services.credential_update(credential=credential, data=serializer.validated_data, today=self.today)
+        return Response(CredentialSerializer(credential, context=self.get_serializer_context()).data)
+
+
+class CredentialDocumentView(ScopedCredentialMixin, generics.GenericAPIView):
+    """The credential's document, for its clinic and the admins only."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, *args, **kwargs):
+        credential = self.get_object()
+        if not credential.document:
+            raise Http404("This credential has no document.")
+        content_type = mimetypes.guess_type(credential.document.name)[0] or "application/octet-stream"
+        response = FileResponse(credential.document.open("rb"), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="credential-{credential.pk}{_extension(credential)}"'
+        response["Cache-Control"] = "private, no-store"
+        return response
+
+
+def _extension(credential) -> str:
+    name = credential.document.name
+    return name[name.rfind(".") :] if "." in name else ""
+
+
+DECISIONS = {
+    "verify": (services.credential_verify, DecisionInputSerializer),
+    "reject": (services.credential_reject, ReasonedDecisionInputSerializer),
+    "revoke": (services.credential_revoke, ReasonedDecisionInputSerializer),
+}
+
+
+class CredentialDecisionView(TodayMixin, APIView):
+    """POST a decision (verify, reject or revoke) with a method and, to reject or revoke, a reason."""
+
+    permission_classes = [IsAdmin]
+    decision = "verify"
+
+    def get_serializer(self, *args, **kwargs):
+        return DECISIONS[self.decision][1](*args, **kwargs)
+
+    @extend_schema(request=ReasonedDecisionInputSerializer, responses={200: CredentialSerializer})
+    def post(self, request, pk):
+        credential = get_object_or_404(selectors.credentials_visible_to(request.user), pk=pk)
+        service, input_serializer = DECISIONS[self.decision]
+        serializer = input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        credential = service(credential=credential, decided_by=request.user, today=self.today, **serializer.validated_data)
+        return Response(CredentialSerializer(credential, context={"request": request, "today": self.today}).data)
+
+
+class CredentialHistoryView(ScopedCredentialMixin, generics.ListAPIView):
+    """Every decision on one credential, oldest first. Append-only: nothing here is ever edited."""
+
+    serializer_class = VerificationSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        credential = get_object_or_404(selectors.credentials_visible_to(self.request.user), pk=self.kwargs["pk"])
+        return selectors.credential_history(credential)
+
+
+class VerificationQueueView(TodayMixin, generics.ListAPIView):
+    """Credentials awaiting a decision: pending first (oldest first), then verified ones due for review."""
+
+    permission_classes = [IsAdmin]
+    serializer_class = QueueItemSerializer
+    filterset_class = VerificationQueueFilter
+    pagination_class = SearchPagination
+
+    def get_queryset(self):
+        return selectors.verification_queue(today=self.today)
+
+
+STATE_RULES_RESPONSE = inline_serializer(
+    "StateRuleList",
+    fields={
+        "platform_default_min_training_hours": serializers.IntegerField(),
+        "results": StateRuleSerializer(many=True),
+    },
+)
+
+
+class StateRuleListCreateView(TodayMixin, generics.ListCreateAPIView):
+    """Every state's rule, and the platform default for states without one. Admins add rules."""
+
+    permission_classes = [IsAdminOrReadOnly]
+    serializer_class = StateRuleSerializer
+    pagination_class = None
+    filter_backends: list = []
+
+    def get_queryset(self):
+        return selectors.state_rules()
+
+    @extend_schema(responses={200: STATE_RULES_RESPONSE})
+    def get(self, request, *args, **kwargs):
+        rules = self.get_serializer(self.get_queryset(), many=True).data
+        return Response(
+            {"platform_default_min_training_hours": settings.PLATFORM_DEFAULT_MIN_TRAINING_HOURS, "results": rules}
+        )
+
+    def post(self, request, *args, **kwargs):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        rule = services.state_rule_create(data=serializer.validated_data, today=self.today)
+        return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
+
+
+class StateRuleDetailView(TodayMixin, generics.RetrieveAPIView):
+    """One state's rule, by its two-letter code; admins PATCH it, and its listings are requalified."""
+
+    permission_classes = [IsAdminOrReadOnly]
+    serializer_class = StateRuleSerializer
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_object(self):
+        return get_object_or_404(selectors.state_rules(), state=self.kwargs["state"].upper())
+
+    def patch(self, request, *args, **kwargs):
+        rule = self.get_object()
+        serializer = self.get_serializer(rule, data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        rule = services.state_rule_update(rule=rule, data=serializer.validated_data, today=self.today)
+        return Response(self.get_serializer(rule).data)
