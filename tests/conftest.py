@@ -10,6 +10,16 @@ from directory.models import Language, Specialty, Technique
 
 
 @pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Production serves hashed files from a collectstatic manifest; tests
+    # render pages without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     # The throttle counts requests in the cache; each test starts from zero.
     cache.clear()
