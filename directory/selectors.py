@@ -24,6 +24,8 @@ from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
+from credentials.selectors import public_credentials_prefetch
+
 from .models import Clinic, Listing, Location, Practitioner
 
 KM_PER_MILE = 1.609344
@@ -105,6 +107,7 @@ def practitioner_profiles() -> QuerySet[Practitioner]:
     return Practitioner.objects.prefetch_related(
         *practitioner_relations(),
         Prefetch("listings", queryset=Listing.objects.select_related("location__clinic").order_by("location_id")),
+        public_credentials_prefetch(),
     )
 
 

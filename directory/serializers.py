@@ -7,6 +7,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from credentials.selectors import public_credentials
+from credentials.serializers import PublicCredentialSerializer
+
 from .models import Clinic, Language, Listing, Location, Practitioner, Specialty
 from .selectors import KM_PER_MILE
 
@@ -147,6 +150,7 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
     languages = LanguageSerializer(many=True, read_only=True)
     qualified = serializers.SerializerMethodField()
     locations = serializers.SerializerMethodField()
+    credentials = serializers.SerializerMethodField()
 
     class Meta:
         model = Practitioner
@@ -166,6 +170,7 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
             "techniques",
             "languages",
             "locations",
+            "credentials",
         ]
 
     def _locations(self, obj):
@@ -184,6 +189,11 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
     @extend_schema_field(PractitionerLocationSerializer(many=True))
     def get_locations(self, obj):
         return PractitionerLocationSerializer(self._locations(obj), many=True, context=self.context).data
+
+    @extend_schema_field(PublicCredentialSerializer(many=True))
+    def get_credentials(self, obj):
+        """The public part of each verified, unexpired credential (composed from the credentials app)."""
+        return PublicCredentialSerializer(public_credentials(obj, today=_today(self.context)), many=True).data
 
 
 class ClinicResultSerializer(DistanceMixin, serializers.ModelSerializer):
