@@ -207,8 +207,10 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
         obj._state.adding = False
 
     def save_related(self, request, form, formsets, change):
-        # The inline is read-only and the credential was saved by a service.
-        pass
+        # The service saved the credential (it has no many-to-many fields, so
+        # there is no form.save_m2m); the read-only inline saves nothing.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
 
     def _decide_each(self, request, queryset, decide, done: str):
         ok = 0
