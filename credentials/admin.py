@@ -4,6 +4,7 @@ Every decision goes through credentials.services, exactly as the API's do,
 so it writes the same Verification row and requalifies the practitioner.
 Status and the verification fields are never editable here.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -55,7 +56,9 @@ class ExpiresWithinFilter(admin.SimpleListFilter):
         if self.value() not in {"30", "60", "90"}:
             return queryset
         today = _today()
-        return queryset.filter(expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=int(self.value())))
+        return queryset.filter(
+            expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=int(self.value()))
+        )
 
 
 class QueueFilter(admin.SimpleListFilter):
@@ -97,7 +100,15 @@ class VerificationInline(admin.TabularInline):
     model = Verification
     extra = 0
     can_delete = False
-    fields = readonly_fields = ["decided_at", "decided_by", "action", "method", "reason", "status_before", "status_after"]
+    fields = readonly_fields = [
+        "decided_at",
+        "decided_by",
+        "action",
+        "method",
+        "reason",
+        "status_before",
+        "status_after",
+    ]
     ordering = ["decided_at", "id"]
 
     def has_add_permission(self, request, obj=None):
@@ -221,7 +232,9 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
             except Exception as exc:  # a 409 or a validation error on one row must not stop the rest
                 if not isinstance(exc, (ValidationError, services.CredentialConflict)):
                     raise
-                self.message_user(request, f"#{credential.pk} {credential.display_name}: {_error_text(exc)}", messages.ERROR)
+                self.message_user(
+                    request, f"#{credential.pk} {credential.display_name}: {_error_text(exc)}", messages.ERROR
+                )
         if ok:
             self.message_user(request, f"{ok} credential(s) {done}.", messages.SUCCESS)
 
@@ -269,13 +282,23 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
     @admin.action(description="Reject (asks for a reason)")
     def reject(self, request, queryset):
         return self._decide_with_reason(
-            request, queryset, action="reject", service=services.credential_reject, done="rejected", title="Reject credentials"
+            request,
+            queryset,
+            action="reject",
+            service=services.credential_reject,
+            done="rejected",
+            title="Reject credentials",
         )
 
     @admin.action(description="Revoke (asks for a reason)")
     def revoke(self, request, queryset):
         return self._decide_with_reason(
-            request, queryset, action="revoke", service=services.credential_revoke, done="revoked", title="Revoke credentials"
+            request,
+            queryset,
+            action="revoke",
+            service=services.credential_revoke,
+            done="revoked",
+            title="Revoke credentials",
         )
 
 

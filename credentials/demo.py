@@ -6,6 +6,7 @@ credentials pending (so the admin queue has work), some licenses expired
 and some certifications due for review, then requalifies everyone in one
 pass. Decisions are written as Verification rows, as an admin would have.
 """
+
 from __future__ import annotations
 
 import datetime

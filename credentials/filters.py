@@ -3,6 +3,7 @@
 A malformed value is a 400 naming the parameter (django-filter's form
 validation, reshaped by config.exceptions).
 """
+
 import django_filters as filters
 
 from directory.states import USState

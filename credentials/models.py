@@ -6,6 +6,7 @@ practitioner); the directory never points back. Status changes go through
 credentials.services only: `status` and the verification fields are not
 editable in any form or serializer.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -117,9 +118,7 @@ class CredentialQuerySet(models.QuerySet):
 
     def needing_decision(self, day: datetime.date):
         """The verification queue: pending ones, and verified ones due for review."""
-        return self.filter(
-            models.Q(status=Status.PENDING) | models.Q(status=Status.VERIFIED, next_review_due__lte=day)
-        )
+        return self.filter(models.Q(status=Status.PENDING) | models.Q(status=Status.VERIFIED, next_review_due__lte=day))
 
 
 class Credential(models.Model):
@@ -304,7 +303,9 @@ class Verification(models.Model):
         indexes = [models.Index(fields=["credential", "decided_at"], name="verification_credential_at")]
 
     def __str__(self):
-        return f"{self.get_action_display()} {self.credential_id} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"
+        return (
+            f"{self.get_action_display()} {self.credential_id} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"
+        )
 
     def save(self, *args, **kwargs):
         if not self._state.adding:
@@ -395,4 +396,6 @@ def platform_default_min_training_hours() -> int:
 
 def default_rule() -> qualification.Rule:
     """The rule for a state without a StateRule row (see StateRule)."""
-    return qualification.Rule(permitted=True, professions=None, min_training_hours=platform_default_min_training_hours())
+    return qualification.Rule(
+        permitted=True, professions=None, min_training_hours=platform_default_min_training_hours()
+    )

@@ -1,4 +1,5 @@
 """Who may do what: admins are staff users; clinic users hold a ClinicMembership."""
+
 from rest_framework import permissions
 
 from . import selectors

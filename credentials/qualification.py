@@ -16,6 +16,7 @@ A practitioner is qualified at a location on a date D when, on D:
 The services feed these functions from the database and store the answer
 as `Listing.qualified_until`; the search compares that date with today.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -43,11 +44,7 @@ class CredentialFacts:
 
     def valid_on(self, day: datetime.date) -> bool:
         """Verified, already issued, and not past its expiry date on `day`."""
-        return (
-            self.status == VERIFIED
-            and self.issued_on <= day
-            and (self.expires_on is None or day <= self.expires_on)
-        )
+        return self.status == VERIFIED and self.issued_on <= day and (self.expires_on is None or day <= self.expires_on)
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 """Reads of the credentials app: who sees which credentials, the queue, the history,
 and the public part of a practitioner's credentials for the profile."""
+
 from __future__ import annotations
 
 import datetime

@@ -1,5 +1,6 @@
 """Shapes of credentials, decisions and state rules. Input and output are separate:
 server-owned fields (status, verification, submitter) are never read from a body."""
+
 from __future__ import annotations
 
 from django.urls import reverse
@@ -165,7 +166,17 @@ class VerificationSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Verification
-        fields = ["id", "credential", "action", "method", "reason", "decided_by", "decided_at", "status_before", "status_after"]
+        fields = [
+            "id",
+            "credential",
+            "action",
+            "method",
+            "reason",
+            "decided_by",
+            "decided_at",
+            "status_before",
+            "status_after",
+        ]
         read_only_fields = fields
 
 

@@ -10,6 +10,7 @@ is someone *becoming* qualified later without any change (a license
 passing a state's minimum years of practice); the nightly scan
 requalifies everyone to pick that up.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -220,9 +221,7 @@ def credential_verify(
 
     def message(current: Credential) -> str:
         if current.status == Status.VERIFIED:
-            return (
-                f"This credential is already verified (next review due {current.next_review_due or 'never'})."
-            )
+            return f"This credential is already verified (next review due {current.next_review_due or 'never'})."
         return f"A {current.status} credential cannot be verified; submit a new one."
 
     return _decide(
@@ -374,8 +373,10 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
 
 def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
     facts = defaultdict(list)
-    for credential in Credential.objects.verified().filter(practitioner_id__in=ids).only(
-        "practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours"
+    for credential in (
+        Credential.objects.verified()
+        .filter(practitioner_id__in=ids)
+        .only("practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours")
     ):
         facts[credential.practitioner_id].append(credential.as_facts())
 
@@ -408,6 +409,18 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
             practitioner_updates.append(Practitioner(id=practitioner["id"], verified_training_hours=hours))
     Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours"], batch_size=500)
     return len(listing_updates)
+
+
+def all_requalify(*, today: datetime.date | None = None) -> int:
+    """Requalify every practitioner: for the nightly scan.
+
+    The stored facts are right until something changes without a service
+    call: someone passing a state's minimum years licensed (qualified
+    from that day), or a training record with an expiry date lapsing
+    (their verified_training_hours drops; qualified_until already knew).
+    """
+    ids = Practitioner.objects.values_list("id", flat=True)
+    return practitioners_requalify(practitioner_ids=list(ids), today=today)
 
 
 def state_requalify(*, state: str, today: datetime.date | None = None) -> int:

@@ -6,6 +6,7 @@ a practitioner's profession changing can all change who is qualified where.
 Practitioners without any credential are skipped: they are qualified
 nowhere, which is already what a new listing says.
 """
+
 from django.db.models.signals import post_save
 
 from directory.models import Listing, Location, Practitioner

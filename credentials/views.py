@@ -1,5 +1,6 @@
 """Credentials API: clinics submit and correct credentials, admins decide on them and keep
 the state rules. Views are thin: reads from selectors, writes through services."""
+
 from __future__ import annotations
 
 import mimetypes
@@ -71,7 +72,9 @@ class CredentialListCreateView(TodayMixin, ScopedCredentialMixin, generics.ListC
     def post(self, request, *args, **kwargs):
         serializer = CredentialInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        credential = services.credential_submit(submitted_by=request.user, today=self.today, **serializer.validated_data)
+        credential = services.credential_submit(
+            submitted_by=request.user, today=self.today, **serializer.validated_data
+        )
         output = CredentialSerializer(credential, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -134,7 +137,9 @@ class CredentialDecisionView(TodayMixin, APIView):
         service, input_serializer = DECISIONS[self.decision]
         serializer = input_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        credential = service(credential=credential, decided_by=request.user, today=self.today, **serializer.validated_data)
+        credential = service(
+            credential=credential, decided_by=request.user, today=self.today, **serializer.validated_data
+        )
         return Response(CredentialSerializer(credential, context={"request": request, "today": self.today}).data)
 
 

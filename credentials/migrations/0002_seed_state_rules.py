@@ -6,6 +6,7 @@ anyone relies on them; admins keep them current in the admin or the API.
 Only physical therapists' rules were researched, so each permitted state
 lists PT alone: other professions are added once their boards are checked.
 """
+
 import datetime
 
 from django.db import migrations
@@ -97,7 +98,11 @@ RULES = [
         for state, source, url in [
             ("CA", "Physical Therapy Board of California", "https://www.ptbc.ca.gov/"),
             ("HI", "Hawaii Board of Physical Therapy", "https://cca.hawaii.gov/pvl/boards/physical/"),
-            ("NY", "New York State Board for Physical Therapy", "https://www.op.nysed.gov/professions/physical-therapy"),
+            (
+                "NY",
+                "New York State Board for Physical Therapy",
+                "https://www.op.nysed.gov/professions/physical-therapy",
+            ),
             ("OR", "Oregon Physical Therapist Licensing Board", "https://www.oregon.gov/ptbc/"),
         ]
     ],

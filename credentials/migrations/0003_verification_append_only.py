@@ -5,6 +5,7 @@ clients and bulk paths that bypass the ORM. TRUNCATE (test database
 flushes) is not a row operation and is not affected. SpatiaLite, used only
 by the demo, relies on the model alone.
 """
+
 from django.db import migrations
 
 CREATE = """

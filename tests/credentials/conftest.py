@@ -1,4 +1,5 @@
 """Fixtures for the credentials tests: a frozen today, the personas, a practitioner at a clinic."""
+
 import datetime
 from unittest import mock
 

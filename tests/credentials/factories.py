@@ -3,6 +3,7 @@
 Factories build pending credentials; a verified one is made the way the
 product makes it, through the verification service (see `verified`).
 """
+
 import datetime
 
 import factory

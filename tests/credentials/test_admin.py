@@ -1,4 +1,5 @@
 """The Django admin: the queue and its filters, decisions through the services, a read-only trail."""
+
 import datetime
 
 import pytest
@@ -63,9 +64,9 @@ def test_verify_action_goes_through_the_service_and_writes_history(browser, admi
     for credential in (license_, training):
         credential.refresh_from_db()
         assert credential.status == Status.VERIFIED
-        assert list(credential.verifications.values_list("action", "method", "decided_by", "status_before", "status_after")) == [
-            ("verify", "document_review", admin.pk, "pending", "verified")
-        ]
+        assert list(
+            credential.verifications.values_list("action", "method", "decided_by", "status_before", "status_after")
+        ) == [("verify", "document_review", admin.pk, "pending", "verified")]
     # The same requalification as the API's.
     assert Listing.objects.get(practitioner=practitioner).is_qualified(TODAY)
     practitioner.refresh_from_db()
@@ -210,3 +211,15 @@ def test_non_staff_cannot_use_the_admin(clinic_user):
     client = Client()
     client.force_login(clinic_user)
     assert client.get(CHANGELIST).status_code == 302  # to the login page
+
+
+def test_admin_pages_render(browser, today, practitioner):
+    credential = CredentialFactory(practitioner=practitioner)
+    for url in [
+        f"{CHANGELIST}add/",
+        f"{CHANGELIST}{credential.pk}/change/",
+        "/admin/credentials/staterule/",
+        "/admin/credentials/staterule/add/",
+        f"/admin/credentials/staterule/{StateRule.objects.get(state='FL').pk}/change/",
+    ]:
+        assert browser.get(url).status_code == 200, url

@@ -1,4 +1,5 @@
 """The credentials API: a credential's life end to end, who may do what, bad input, the queue."""
+
 import datetime
 
 import pytest
@@ -60,16 +61,22 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
     staff.set_password("s3cret-pass-phrase")
     staff.save()
     clinic.memberships.create(user=staff)
-    tokens = api.post("/api/v1/auth/token/", {"username": "front-desk", "password": "s3cret-pass-phrase"}, format="json")
+    tokens = api.post(
+        "/api/v1/auth/token/", {"username": "front-desk", "password": "s3cret-pass-phrase"}, format="json"
+    )
     assert tokens.status_code == 200
-    assert api.post("/api/v1/auth/token/refresh/", {"refresh": tokens.json()["refresh"]}, format="json").status_code == 200
+    assert (
+        api.post("/api/v1/auth/token/refresh/", {"refresh": tokens.json()["refresh"]}, format="json").status_code == 200
+    )
     as_clinic = APIClient()
     as_clinic.credentials(HTTP_AUTHORIZATION=f"Bearer {tokens.json()['access']}")
     as_admin = client_for(admin)
 
     # It submits a license (with a scan) and a training record.
     document = SimpleUploadedFile("license.pdf", PDF, content_type="application/pdf")
-    response = as_clinic.post("/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart")
+    response = as_clinic.post(
+        "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     license_ = response.json()
     assert (license_["status"], license_["has_document"], license_["profession"]) == ("pending", True, "PT")
@@ -77,17 +84,23 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
     assert searched(api, practitioner)["qualified"] is False
 
     # It corrects the pending license number.
-    response = as_clinic.patch(f"/api/v1/credentials/{license_['id']}/", {"license_number": "PT60012346"}, format="json")
+    response = as_clinic.patch(
+        f"/api/v1/credentials/{license_['id']}/", {"license_number": "PT60012346"}, format="json"
+    )
     assert (response.status_code, response.json()["license_number"]) == (200, "PT60012346")
 
     # The admin's queue has both, oldest first; the admin verifies them.
     queue = as_admin.get("/api/v1/verification-queue/").json()["results"]
     assert [row["id"] for row in queue] == [license_["id"], training["id"]]
     assert {row["queue_status"] for row in queue} == {"pending"}
-    response = as_admin.post(f"/api/v1/credentials/{license_['id']}/verify", {"method": "primary_source"}, format="json")
+    response = as_admin.post(
+        f"/api/v1/credentials/{license_['id']}/verify", {"method": "primary_source"}, format="json"
+    )
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["next_review_due"]) == ("verified", "2027-05-01")
-    assert as_admin.post(f"/api/v1/credentials/{training['id']}/verify/", {"method": "document_review"}).status_code == 200
+    assert (
+        as_admin.post(f"/api/v1/credentials/{training['id']}/verify/", {"method": "document_review"}).status_code == 200
+    )
     assert as_admin.get("/api/v1/verification-queue/").json()["results"] == []
 
     # Patients now see the practitioner as qualified, with 54 verified hours.
@@ -102,11 +115,14 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
 
     # The board suspends the license: the admin revokes it, and the listing drops.
     response = as_admin.post(
-        f"/api/v1/credentials/{license_['id']}/revoke", {"method": "primary_source", "reason": "Suspended by the board."}
+        f"/api/v1/credentials/{license_['id']}/revoke",
+        {"method": "primary_source", "reason": "Suspended by the board."},
     )
     assert (response.status_code, response.json()["status"]) == (200, "revoked")
     assert searched(api, practitioner)["qualified"] is False
-    response = as_admin.post(f"/api/v1/credentials/{license_['id']}/reject", {"method": "primary_source", "reason": "No."})
+    response = as_admin.post(
+        f"/api/v1/credentials/{license_['id']}/reject", {"method": "primary_source", "reason": "No."}
+    )
     assert response.status_code == 409
 
     # Every decision is in the history, for the admin and the clinic alike.
@@ -138,7 +154,9 @@ def outsider_credential(other_clinic):
     return CredentialFactory(practitioner=practitioner)
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_read_a_credential(personas, credential, persona, expected):
     response = personas[persona].get(f"/api/v1/credentials/{credential.pk}/")
     assert response.status_code == expected
@@ -146,7 +164,9 @@ def test_read_a_credential(personas, credential, persona, expected):
         assert response.json()["license_number"] == credential.license_number
 
 
-@pytest.mark.parametrize(("persona", "visible"), [("admin", {"ours", "theirs"}), ("clinic", {"ours"}), ("other_clinic", {"theirs"})])
+@pytest.mark.parametrize(
+    ("persona", "visible"), [("admin", {"ours", "theirs"}), ("clinic", {"ours"}), ("other_clinic", {"theirs"})]
+)
 def test_list_credentials_is_scoped_to_your_clinics(personas, credential, outsider_credential, persona, visible):
     ids = {credential.pk: "ours", outsider_credential.pk: "theirs"}
     response = personas[persona].get("/api/v1/credentials/")
@@ -159,7 +179,9 @@ def test_list_credentials_needs_a_login_and_a_clinic(personas, client_for):
     assert client_for(UserFactory(username="no-clinic")).get("/api/v1/credentials/").status_code == 403
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 201), ("clinic", 201), ("other_clinic", 400), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 201), ("clinic", 201), ("other_clinic", 400), ("anonymous", 401)]
+)
 def test_submit_a_credential(personas, today, practitioner, persona, expected):
     response = personas[persona].post("/api/v1/credentials/", license_body(practitioner), format="json")
     assert response.status_code == expected
@@ -168,7 +190,9 @@ def test_submit_a_credential(personas, today, practitioner, persona, expected):
     assert Credential.objects.count() == (1 if expected == 201 else 0)
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_correct_a_pending_credential(personas, today, credential, persona, expected):
     response = personas[persona].patch(f"/api/v1/credentials/{credential.pk}/", {"issuer": "WA DOH"}, format="json")
     assert response.status_code == expected
@@ -177,7 +201,9 @@ def test_correct_a_pending_credential(personas, today, credential, persona, expe
 
 
 @pytest.mark.parametrize("decision", ["verify", "reject"])
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)]
+)
 def test_decisions_are_for_admins_only(personas, today, credential, decision, persona, expected):
     response = personas[persona].post(
         f"/api/v1/credentials/{credential.pk}/{decision}", {"method": "document_review", "reason": "Checked."}
@@ -186,7 +212,9 @@ def test_decisions_are_for_admins_only(personas, today, credential, decision, pe
     assert Verification.objects.count() == (1 if expected == 200 else 0)
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)]
+)
 def test_revoke_is_for_admins_only(personas, today, credential, persona, expected):
     verified(credential)
     response = personas[persona].post(
@@ -196,7 +224,9 @@ def test_revoke_is_for_admins_only(personas, today, credential, persona, expecte
     assert Verification.objects.count() == (2 if expected == 200 else 1)
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_history(personas, today, credential, persona, expected):
     verified(credential)
     response = personas[persona].get(f"/api/v1/credentials/{credential.pk}/history/")
@@ -205,20 +235,28 @@ def test_history(personas, today, credential, persona, expected):
         assert [row["action"] for row in response.json()] == ["verify"]
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)]
+)
 def test_queue_is_for_admins_only(personas, today, credential, persona, expected):
     assert personas[persona].get("/api/v1/verification-queue/").status_code == expected
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_document_download(personas, today, practitioner, persona, expected, client_for, admin):
     document = SimpleUploadedFile("scan.png", PNG, content_type="image/png")
-    response = client_for(admin).post("/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart")
+    response = client_for(admin).post(
+        "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
+    )
     assert response.status_code == 201, response.content
     assert personas[persona].get(f"/api/v1/credentials/{response.json()['id']}/document/").status_code == expected
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 403), ("other_clinic", 403), ("anonymous", 401)]
+)
 def test_state_rules_are_changed_by_admins_only(personas, today, persona, expected):
     response = personas[persona].patch("/api/v1/state-rules/CO/", {"min_training_hours": 60}, format="json")
     assert response.status_code == expected
@@ -255,7 +293,9 @@ def test_rejecting_a_revoked_credential_is_a_conflict(client_for, admin, today, 
 
 
 def test_revoking_a_pending_credential_is_a_conflict(client_for, admin, today, credential):
-    response = client_for(admin).post(f"/api/v1/credentials/{credential.pk}/revoke", {"method": "primary_source", "reason": "x"})
+    response = client_for(admin).post(
+        f"/api/v1/credentials/{credential.pk}/revoke", {"method": "primary_source", "reason": "x"}
+    )
     assert response.status_code == 409
     assert "reject it instead" in response.json()["detail"]
 
@@ -291,7 +331,9 @@ def test_a_credential_due_for_review_can_be_verified_again(client_for, admin, fr
     ],
 )
 def test_bad_license_input_names_the_field(client_for, clinic_user, today, practitioner, overrides, field):
-    response = client_for(clinic_user).post("/api/v1/credentials/", license_body(practitioner, **overrides), format="json")
+    response = client_for(clinic_user).post(
+        "/api/v1/credentials/", license_body(practitioner, **overrides), format="json"
+    )
     assert response.status_code == 400, response.content
     assert field in response.json()["errors"]
     assert field in response.json()["detail"]
@@ -299,8 +341,12 @@ def test_bad_license_input_names_the_field(client_for, clinic_user, today, pract
 
 
 @pytest.mark.parametrize(("hours", "expected"), [(-1, 400), ("many", 400), (None, 400), (0, 201)])
-def test_training_hours_must_be_a_whole_number_not_below_zero(client_for, clinic_user, today, practitioner, hours, expected):
-    response = client_for(clinic_user).post("/api/v1/credentials/", training_body(practitioner, hours=hours), format="json")
+def test_training_hours_must_be_a_whole_number_not_below_zero(
+    client_for, clinic_user, today, practitioner, hours, expected
+):
+    response = client_for(clinic_user).post(
+        "/api/v1/credentials/", training_body(practitioner, hours=hours), format="json"
+    )
     assert response.status_code == expected
     if expected == 400:
         assert set(response.json()["errors"]) == {"hours"}
@@ -308,17 +354,26 @@ def test_training_hours_must_be_a_whole_number_not_below_zero(client_for, clinic
 
 def test_status_in_the_body_is_ignored(client_for, clinic_user, today, practitioner):
     response = client_for(clinic_user).post(
-        "/api/v1/credentials/", license_body(practitioner, status="verified", next_review_due="2099-01-01"), format="json"
+        "/api/v1/credentials/",
+        license_body(practitioner, status="verified", next_review_due="2099-01-01"),
+        format="json",
     )
     assert response.status_code == 201
     assert (response.json()["status"], response.json()["next_review_due"]) == ("pending", None)
-    response = client_for(clinic_user).patch(f"/api/v1/credentials/{response.json()['id']}/", {"status": "verified"}, format="json")
+    response = client_for(clinic_user).patch(
+        f"/api/v1/credentials/{response.json()['id']}/", {"status": "verified"}, format="json"
+    )
     assert response.json()["status"] == "pending"
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
-    [({"method": "telepathy"}, "method"), ({}, "method"), ({"method": "attestation", "reason": ""}, "reason"), ({"method": "attestation"}, "reason")],
+    [
+        ({"method": "telepathy"}, "method"),
+        ({}, "method"),
+        ({"method": "attestation", "reason": ""}, "reason"),
+        ({"method": "attestation"}, "reason"),
+    ],
 )
 def test_bad_decision_input_names_the_field(client_for, admin, today, credential, body, field):
     response = client_for(admin).post(f"/api/v1/credentials/{credential.pk}/reject", body, format="json")
@@ -343,7 +398,9 @@ def test_deciding_on_a_missing_credential_is_a_404(client_for, admin):
 )
 def test_documents_must_be_pdf_png_or_jpeg(client_for, clinic_user, today, practitioner, name, content):
     document = SimpleUploadedFile(name, content, content_type="application/pdf")
-    response = client_for(clinic_user).post("/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart")
+    response = client_for(clinic_user).post(
+        "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
+    )
     assert response.status_code == 400
     assert set(response.json()["errors"]) == {"document"}
 
@@ -351,7 +408,9 @@ def test_documents_must_be_pdf_png_or_jpeg(client_for, clinic_user, today, pract
 def test_a_document_over_the_limit_is_a_413(client_for, clinic_user, today, practitioner, monkeypatch):
     monkeypatch.setattr("credentials.models.DOCUMENT_MAX_BYTES", 1024)
     document = SimpleUploadedFile("license.pdf", PDF + b"0" * 2048, content_type="application/pdf")
-    response = client_for(clinic_user).post("/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart")
+    response = client_for(clinic_user).post(
+        "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
+    )
     assert response.status_code == 413
     assert set(response.json()["errors"]) == {"document"}
     assert Credential.objects.count() == 0
@@ -359,7 +418,9 @@ def test_a_document_over_the_limit_is_a_413(client_for, clinic_user, today, prac
 
 def test_documents_are_stored_under_a_random_name_in_media_root(client_for, clinic_user, today, practitioner, settings):
     document = SimpleUploadedFile("../../etc/passwd.pdf", PDF, content_type="application/pdf")
-    response = client_for(clinic_user).post("/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart")
+    response = client_for(clinic_user).post(
+        "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
+    )
     assert response.status_code == 201
     stored = Credential.objects.get().document
     assert stored.name.startswith(f"credentials/{practitioner.pk}/") and "passwd" not in stored.name
@@ -373,7 +434,10 @@ def test_documents_are_stored_under_a_random_name_in_media_root(client_for, clin
 
 
 def test_queue_lists_pending_oldest_first_then_review_due(client_for, admin, freeze_today, practitioner):
-    due = verified(CredentialFactory(practitioner=practitioner, expires_on=datetime.date(2026, 2, 28)), today=datetime.date(2025, 1, 1))
+    due = verified(
+        CredentialFactory(practitioner=practitioner, expires_on=datetime.date(2026, 2, 28)),
+        today=datetime.date(2025, 1, 1),
+    )
     first = CredentialFactory(practitioner=practitioner, training=True)
     second = CredentialFactory(practitioner=practitioner, certification=True)
     verified(CredentialFactory(practitioner=practitioner, training=True))  # verified, never reviewed: not queued

@@ -1,4 +1,5 @@
 """The demo's credentials: realistic rows, a queue with work in it, and listings requalified."""
+
 import random
 
 import pytest

@@ -1,4 +1,5 @@
 """Model rules: what a credential of each kind needs, review dates, and the append-only trail."""
+
 import datetime
 
 import pytest
@@ -16,7 +17,13 @@ pytestmark = pytest.mark.django_db
 def submit(**fields):
     practitioner = CredentialFactory.build().practitioner
     practitioner.save()
-    defaults = {"kind": Kind.TRAINING, "name": "Level 1", "issuer": "Institute", "hours": 27, "issued_on": datetime.date(2024, 5, 1)}
+    defaults = {
+        "kind": Kind.TRAINING,
+        "name": "Level 1",
+        "issuer": "Institute",
+        "hours": 27,
+        "issued_on": datetime.date(2024, 5, 1),
+    }
     return services.credential_submit(practitioner=practitioner, today=TODAY, **{**defaults, **fields})
 
 

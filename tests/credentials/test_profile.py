@@ -1,4 +1,5 @@
 """What patients see of credentials: the public part of verified, unexpired ones, and nothing else."""
+
 import datetime
 import json
 
@@ -70,7 +71,9 @@ def record(practitioner, admin, settings, tmp_path):
         "license": verified(
             CredentialFactory(practitioner=practitioner, license_number="PT-SECRET-98765", document=scan)
         ),
-        "training": verified(CredentialFactory(practitioner=practitioner, training=True, hours=54, name="Visible Course")),
+        "training": verified(
+            CredentialFactory(practitioner=practitioner, training=True, hours=54, name="Visible Course")
+        ),
         "expired": verified(
             CredentialFactory(
                 practitioner=practitioner,

@@ -1,5 +1,6 @@
 """Who the search calls qualified: each state-rule case, and a property-based check
 that the search agrees with a day-by-day recomputation from the credential rows."""
+
 import datetime
 
 import pytest
@@ -10,7 +11,7 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from credentials import qualification, services
-from credentials.models import Credential, Kind, Method, StateRule, Status
+from credentials.models import Credential, Method, StateRule, Status
 from directory.models import Listing, Profession
 from tests.credentials.factories import (
     TODAY,
@@ -48,7 +49,9 @@ def qualified_in_search(api, practitioner) -> bool:
     return row["qualified"]
 
 
-def licensed(practitioner, state, *, issued_on=datetime.date(2015, 6, 1), expires_on=datetime.date(2027, 12, 31), **kwargs):
+def licensed(
+    practitioner, state, *, issued_on=datetime.date(2015, 6, 1), expires_on=datetime.date(2027, 12, 31), **kwargs
+):
     return verified(
         CredentialFactory(
             practitioner=practitioner, jurisdiction=state, issued_on=issued_on, expires_on=expires_on, **kwargs
@@ -119,7 +122,11 @@ def test_pending_and_rejected_hours_do_not_count(api, today, pt_in, admin):
     CredentialFactory(practitioner=practitioner, training=True, hours=40)  # pending
     rejected = CredentialFactory(practitioner=practitioner, training=True, hours=40)
     services.credential_reject(
-        credential=rejected, decided_by=admin, method=Method.DOCUMENT_REVIEW, reason="Not a dry needling course.", today=TODAY
+        credential=rejected,
+        decided_by=admin,
+        method=Method.DOCUMENT_REVIEW,
+        reason="Not a dry needling course.",
+        today=TODAY,
     )
     row = search(api)[practitioner.slug]
     assert (row["qualified"], row["verified_training_hours"]) == (False, 40)
@@ -154,7 +161,9 @@ def test_rule_changed_by_an_admin_requalifies_the_state(api, today, pt_in, clien
     assert response.status_code == 200, response.content
     assert qualified_in_search(api, practitioner) is False
 
-    response = as_admin.patch("/api/v1/state-rules/CO/", {"dry_needling_permitted": False, "permitted_professions": []}, format="json")
+    response = as_admin.patch(
+        "/api/v1/state-rules/CO/", {"dry_needling_permitted": False, "permitted_professions": []}, format="json"
+    )
     assert response.status_code == 200
     response = as_admin.patch(
         "/api/v1/state-rules/CO/",
@@ -216,6 +225,19 @@ def test_years_licensed_count_from_the_first_license_anywhere(api, today, pt_in)
     assert qualified_in_search(api, practitioner) is True
 
 
+def test_passing_the_years_licensed_mark_waits_for_the_nightly_requalification(api, freeze_today, pt_in):
+    set_rule("FL", min_training_hours=50, min_years_licensed=2)
+    practitioner = pt_in("FL")
+    licensed(practitioner, "FL", issued_on=TODAY.replace(year=TODAY.year - 2) + 10 * DAY)
+    trained(practitioner, 50)
+    assert qualified_in_search(api, practitioner) is False
+    later = TODAY + 10 * DAY
+    freeze_today(later)
+    assert qualified_in_search(api, practitioner) is False  # never claims more than it knew
+    services.all_requalify(today=later)
+    assert qualified_in_search(api, practitioner) is True
+
+
 def test_state_without_a_rule_uses_the_platform_default(api, today, pt_in, settings):
     settings.PLATFORM_DEFAULT_MIN_TRAINING_HOURS = 40
     assert not StateRule.objects.filter(state="TX").exists()
@@ -234,7 +256,11 @@ def test_revoking_the_license_unqualifies_at_once(api, today, pt_in, admin):
     trained(practitioner, 60)
     assert qualified_in_search(api, practitioner) is True
     services.credential_revoke(
-        credential=license_, decided_by=admin, method=Method.PRIMARY_SOURCE, reason="Suspended by the board.", today=TODAY
+        credential=license_,
+        decided_by=admin,
+        method=Method.PRIMARY_SOURCE,
+        reason="Suspended by the board.",
+        today=TODAY,
     )
     assert qualified_in_search(api, practitioner) is False
 
@@ -267,7 +293,9 @@ def test_changing_profession_requalifies(today, pt_in):
 
 
 def facts(kind, issued_on, expires_on=None, **kwargs):
-    return qualification.CredentialFacts(kind=kind, status="verified", issued_on=issued_on, expires_on=expires_on, **kwargs)
+    return qualification.CredentialFacts(
+        kind=kind, status="verified", issued_on=issued_on, expires_on=expires_on, **kwargs
+    )
 
 
 def test_qualified_until_is_the_first_expiry_that_matters():
@@ -388,9 +416,9 @@ def scenarios(draw):
                 {
                     "kind": "training",
                     "issued_on": completed,
-                    "expires_on": max(completed, today + datetime.timedelta(days=draw(st.integers(-30, 700))))
-                    if lapses
-                    else None,
+                    "expires_on": (
+                        max(completed, today + datetime.timedelta(days=draw(st.integers(-30, 700)))) if lapses else None
+                    ),
                     "jurisdiction": "",
                     "profession": "",
                     "hours": hours,
@@ -415,8 +443,12 @@ def build(scenario, admin):
     for spec in scenario["credentials"]:
         fields = {k: v for k, v in spec.items() if k != "fate" and v not in ("", None)}
         credential = services.credential_submit(
-            practitioner=practitioner, issuer="Issuer", name="Course" if spec["kind"] != "license" else "",
-            license_number="N1" if spec["kind"] == "license" else "", today=today, **fields,
+            practitioner=practitioner,
+            issuer="Issuer",
+            name="Course" if spec["kind"] != "license" else "",
+            license_number="N1" if spec["kind"] == "license" else "",
+            today=today,
+            **fields,
         )
         decide = {"decided_by": admin, "method": Method.PRIMARY_SOURCE, "today": today}
         if spec["fate"] in ("verified", "revoked"):
@@ -428,11 +460,13 @@ def build(scenario, admin):
     return practitioner
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 @given(scenario=scenarios())
 def test_search_matches_a_day_by_day_recomputation(api, freeze_today, scenario):
     admin = AdminFactory(username="property-admin")
-    if not StateRule.objects.filter(state="AZ", permitted_professions__contains="DC").exists():
+    if not StateRule.objects.filter(state="AZ", permitted_professions=["DC", "PT"]).exists():
         set_rule("FL", min_training_hours=50, min_years_licensed=2)
         set_rule("CO", min_training_hours=50)
         set_rule("AZ", min_training_hours=24, permitted_professions=["PT", "DC"])
@@ -457,9 +491,12 @@ def test_search_matches_a_day_by_day_recomputation(api, freeze_today, scenario):
         freeze_today(today)
         assert row["qualified"] == truly_qualified(today)
         assert row["verified_training_hours"] == sum(
-            r["hours"] for r in rows
-            if r["kind"] == "training" and r["status"] == Status.VERIFIED
-            and r["issued_on"] <= today and (r["expires_on"] is None or today <= r["expires_on"])
+            r["hours"]
+            for r in rows
+            if r["kind"] == "training"
+            and r["status"] == Status.VERIFIED
+            and r["issued_on"] <= today
+            and (r["expires_on"] is None or today <= r["expires_on"])
         )
 
         # Later days, with no job run in between: the search says qualified
@@ -499,7 +536,9 @@ def test_qualified_until_agrees_with_each_day(today, specs, min_years):
             kind=kind,
             status="verified",
             issued_on=today - datetime.timedelta(days=ago),
-            expires_on=None if length is None else today - datetime.timedelta(days=ago) + datetime.timedelta(days=length),
+            expires_on=(
+                None if length is None else today - datetime.timedelta(days=ago) + datetime.timedelta(days=length)
+            ),
             jurisdiction=state if kind == "license" else "",
             profession="PT" if kind == "license" else "",
             hours=hours if kind == "training" else 0,
