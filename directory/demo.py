@@ -456,7 +456,12 @@ class CopySink(Sink):
                         copy.write_row(row)
 
     def finish(self):
-        tables = ", ".join(connection.ops.quote_name(t) for t in directory_tables())
+        # The vocabularies too: they never change enough for autovacuum to
+        # analyze them, and without statistics the planner guesses that a
+        # slug matches ~1% of practitioners and picks a hash join over every
+        # practitioner with a term instead of the KNN index scan.
+        vocabularies = [Specialty._meta.db_table, Technique._meta.db_table, Language._meta.db_table]
+        tables = ", ".join(connection.ops.quote_name(t) for t in directory_tables() + vocabularies)
         with connection.cursor() as cursor:
             # VACUUM also sets hint bits and the visibility map, so the first
             # searches do not pay for that; it cannot run inside a transaction.
