@@ -184,6 +184,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # One schema name per choice set, however many fields use it.
+    "ENUM_NAME_OVERRIDES": {
+        "USStateEnum": "directory.states.USState",
+        "ProfessionEnum": "directory.models.Profession",
+        "VerificationStatusEnum": "credentials.models.Status",
+    },
 }
 
 # Directory search bounds (API.md): default radius and the largest allowed.

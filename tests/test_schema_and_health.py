@@ -50,3 +50,11 @@ def test_patient_search_page_offers_the_vocabularies(api):
     assert 'value="low-back-pain"' in page
     assert 'value="deep-dry-needling"' in page
     assert "/api/v1/practitioners/" in page
+
+
+def test_schema_is_valid_openapi_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yaml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    assert "/api/v1/practitioners/" in target.read_text()
