@@ -43,7 +43,7 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from . import geocoding
-from .models import Clinic, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
+from .models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
 from .states import USState
 from .validators import npi_check_digit
 
