@@ -87,10 +87,23 @@ DATABASES = {
 DATABASE_IS_POSTGIS = DATABASES["default"]["ENGINE"].endswith("postgis")
 if DATABASE_IS_POSTGIS:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    # Prepared statements: the search's plan takes longer to make (about
+    # 3 ms) than to run, and its SQL is the same for every place searched,
+    # so psycopg prepares a statement on its second run in a connection.
+    # Set DB_PREPARE_THRESHOLD=none behind a transaction-pooling PgBouncer.
+    _prepare = env.str("DB_PREPARE_THRESHOLD", default="2").lower()
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        server_side_binding=_prepare != "none",
+        prepare_threshold=None if _prepare == "none" else int(_prepare),
+    )
     # Name search: pg_trgm's default word-similarity cut-off (0.6) misses a
     # dropped letter in a short surname ("Jonson" for "Johnson" scores 0.5).
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", f"-c pg_trgm.word_similarity_threshold={env.float('NAME_SEARCH_THRESHOLD', default=0.5)}"
+    # JIT off: the search's plan looks costly (a KNN walk the planner cannot
+    # bound) but touches a few hundred rows; compiling it took 118 of 448 ms
+    # at 1M practitioners (bench/search.py).
+    DATABASES["default"]["OPTIONS"].setdefault(
+        "options",
+        f"-c pg_trgm.word_similarity_threshold={env.float('NAME_SEARCH_THRESHOLD', default=0.5)} -c jit=off",
     )
 SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -34,15 +34,24 @@ def _zip_index() -> dict[str, tuple[float, float, str, str]]:
 
 
 @cache
-def _city_index() -> dict[tuple[str, str], Point]:
-    """(CITY, ST) -> the mean centroid of the city's ZIP codes."""
+def _city_index() -> dict[tuple[str, str], tuple[float, float]]:
+    """(CITY, ST) -> (lat, lon), the mean centroid of the city's ZIP codes.
+
+    Plain tuples of floats, not Points: the garbage collector stops tracking
+    them, so the table costs nothing on each full collection.
+    """
     coords = defaultdict(list)
     for lat, lon, city, state in _zip_index().values():
         coords[(city.upper(), state)].append((lat, lon))
     return {
-        key: _point(sum(lat for lat, _ in pts) / len(pts), sum(lon for _, lon in pts) / len(pts))
+        key: (sum(lat for lat, _ in pts) / len(pts), sum(lon for _, lon in pts) / len(pts))
         for key, pts in coords.items()
     }
+
+
+def warm_up() -> None:
+    """Load the ZIP and city tables now (about 0.5 s) rather than in a patient's first request."""
+    _city_index()
 
 
 def zip_record(postal_code: str) -> tuple[float, float, str, str]:
@@ -74,7 +83,7 @@ def city_to_point(text: str) -> Point:
     """The centre of a US city given as "City, ST"."""
     city, state = parse_city(text)
     try:
-        return _city_index()[(city.upper(), state)].clone()
+        return _point(*_city_index()[(city.upper(), state)])
     except KeyError:
         raise UnknownPlace(f"Unknown US city '{city}, {state}'.") from None
 

@@ -11,6 +11,8 @@ from rest_framework.pagination import BasePagination
 from rest_framework.response import Response
 from rest_framework.utils.urls import remove_query_param, replace_query_param
 
+from . import selectors
+
 GEOJSON_PAGE_TITLE = "GeoJSONSearchPage"
 DEFAULT_LIMIT = 20
 MAX_LIMIT = 100
@@ -30,7 +32,12 @@ class SearchPagination(BasePagination):
         self.limit = form.cleaned_data["limit"] or DEFAULT_LIMIT
         self.offset = form.cleaned_data["offset"] or 0
         self.request = request
-        rows = list(queryset[self.offset : self.offset + self.limit + 1])
+        rows = selectors.fetch_page(
+            queryset,
+            start=self.offset,
+            stop=self.offset + self.limit + 1,
+            prefetch=getattr(view, "result_prefetch", ()),
+        )
         self.has_next = len(rows) > self.limit
         return rows[: self.limit]
 

@@ -3,26 +3,27 @@
 The search returns one row per group (practitioner, or clinic) at its
 nearest matching row within the radius, nearest first, as one SQL query:
 
-* PostGIS: `ST_DWithin` on geography (GiST index) bounds the radius and
-  `<->` (KNN, `GeometryDistance`) orders by distance, so the index is
-  walked nearest-first and the scan stops at the page's end. "Nearest row of
-  its group" is a correlated NOT EXISTS on the group's few other rows
-  (indexed by the group's foreign key). The exact spheroid distance is
-  computed only for the rows of the returned page.
+* PostGIS: `ST_DWithin` on geography bounds the radius and `<->` (KNN,
+  `GeometryDistance`) orders by distance, so the GiST index is walked
+  nearest-first and the scan stops at the page's end. "Nearest row of its
+  group" is a correlated NOT EXISTS on the group's few other rows, looked up
+  by the group's foreign key. The exact spheroid distance is computed only
+  for the rows of the returned page.
 * SpatiaLite (the embedded demo only): no KNN operator, so distance_lte and
   ordering by geodesic Distance scan the table. That is fine at demo scale
   and is the whole of the fallback.
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db import connection
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 
 from credentials.selectors import public_credentials_prefetch
 
@@ -59,34 +60,74 @@ def nearest_per_group(queryset: QuerySet, *, group: str, origin: Origin | None, 
         better = queryset.filter(**{group: OuterRef(group)}, pk__lt=OuterRef("pk"))
         return queryset.filter(~Exists(better)).order_by(*order, "pk")
 
-    point = origin.point
+    point, radius = origin.point, D(m=origin.radius_m)
     if _has_knn():
-        within = Q(point__dwithin=(point, D(m=origin.radius_m)))
         key = GeometryDistance("point", point)
+        candidates = queryset.filter(point__dwithin=(point, radius)).annotate(knn=key)
+        # The group's other rows are found by its foreign key; the radius is
+        # rechecked with the exact (non-indexed) distance, so the planner
+        # does not walk the spatial index once per candidate.
+        others = queryset.filter(point__distance_lte=(point, radius)).annotate(knn=key)
+        # Ordered by the KNN key alone: PostgreSQL cannot add a tie-breaker
+        # to an index-ordered scan without sorting every row in the radius.
+        # Rows at exactly the same distance (colleagues at one location)
+        # come in index order.
+        ordering = ("knn",)
     else:
-        within = Q(point__distance_lte=(point, D(m=origin.radius_m)))
         key = Distance("point", point)
-    candidates = queryset.filter(within).annotate(knn=key)
-    better = candidates.filter(
+        candidates = others = queryset.filter(point__distance_lte=(point, radius)).annotate(knn=key)
+        ordering = ("knn", "pk")
+    better = others.filter(
         Q(knn__lt=OuterRef("knn")) | Q(knn=OuterRef("knn"), pk__lt=OuterRef("pk")),
         **{group: OuterRef(group)},
     )
-    return (
-        candidates.filter(~Exists(better))
-        .annotate(distance=Distance("point", point))
-        .order_by("knn", "pk")
-    )
+    return candidates.filter(~Exists(better)).annotate(distance=Distance("point", point)).order_by(*ordering)
 
 
-def practitioner_relations() -> tuple[Prefetch, ...]:
-    return ("specialties", "techniques", "languages")
+@contextmanager
+def nearest_first_plan(queryset: QuerySet):
+    """Run a nearest-first search with the planner told to walk the KNN index.
+
+    PostGIS estimates how many rows an ST_DWithin on geography matches from
+    coarse statistics, and in dense metros it guesses a handful where
+    thousands match (5-11 estimated against 1,700-28,000 in bench/search.py
+    at 1M practitioners). The planner then fetches and sorts every row in
+    the radius instead of walking the index nearest-first and stopping at
+    the page's end. Disabling sorts for this one statement (SET LOCAL, in
+    its own transaction) leaves the index walk as the only plan.
+    """
+    if not (_has_knn() and "knn" in queryset.query.annotations):
+        yield
+        return
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_sort = off")
+        yield
+        # SET LOCAL outlives a savepoint; when an outer transaction goes on
+        # (tests, ATOMIC_REQUESTS), its later queries need their sorts back.
+        cursor.execute("RESET enable_sort")
+
+
+def fetch_page(queryset: QuerySet, *, start: int, stop: int, prefetch: tuple = ()) -> list:
+    """Rows [start, stop) of a search, then their related rows.
+
+    The related rows are fetched after the search and outside its planner
+    settings: they are small lookups by id that need their sorts.
+    """
+    with nearest_first_plan(queryset):
+        rows = list(queryset[start:stop])
+    prefetch_related_objects(rows, *prefetch)
+    return rows
+
+
+PRACTITIONER_RELATIONS = ("specialties", "techniques", "languages")
+
+# What a search result shows beyond its row; fetched for the page only.
+LISTING_RESULT_PREFETCH = tuple(f"practitioner__{name}" for name in PRACTITIONER_RELATIONS)
 
 
 def listing_search_base() -> QuerySet[Listing]:
-    """Listings with everything a search result shows, ready for filtering."""
-    return Listing.objects.select_related("practitioner", "location__clinic").prefetch_related(
-        *(f"practitioner__{name}" for name in practitioner_relations())
-    )
+    """Listings joined to what a search result shows, ready for filtering."""
+    return Listing.objects.select_related("practitioner", "location__clinic")
 
 
 def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None) -> QuerySet[Listing]:
@@ -105,7 +146,7 @@ def location_search_base() -> QuerySet[Location]:
 
 def practitioner_profiles() -> QuerySet[Practitioner]:
     return Practitioner.objects.prefetch_related(
-        *practitioner_relations(),
+        *PRACTITIONER_RELATIONS,
         Prefetch("listings", queryset=Listing.objects.select_related("location__clinic").order_by("location_id")),
         public_credentials_prefetch(),
     )
