@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from . import geocoding, selectors
+from . import geocoding, selectors, vocabulary
 from .models import Language, Listing, Location, Practitioner, Profession, Specialty, Technique
 
 PAGING_PARAMETERS = {"limit", "offset", "format"}
@@ -85,19 +85,6 @@ class CommaSeparatedFilter(filters.CharFilter):
     def filter(self, qs, value):
         # Only reached without `method=` (django-filter swaps in the method otherwise).
         return qs.filter(**{f"{self.field_name}__in": value}) if value else qs
-
-
-def vocabulary(model, field="slug"):
-    """A lazy {lower-cased name: (name, id)} map of a vocabulary table.
-
-    Filtering on the ids (not joining the vocabulary by name) lets the
-    planner estimate a filter from the large link table's statistics.
-    """
-
-    def load():
-        return {name.lower(): (name, pk) for name, pk in model.objects.values_list(field, "pk")}
-
-    return load
 
 
 class LatLonField(forms.CharField):
@@ -256,13 +243,13 @@ class PractitionerSearchFilter(PlaceFilterSet):
 
     specialty = CommaSeparatedFilter(
         method="filter_specialty",
-        known=vocabulary(Specialty),
+        known=vocabulary.lookup(Specialty),
         noun="specialty",
         help_text="Condition treated, by slug (e.g. low-back-pain); comma-separated means any of them.",
     )
     technique = CommaSeparatedFilter(
         method="filter_technique",
-        known=vocabulary(Technique),
+        known=vocabulary.lookup(Technique),
         noun="technique",
         help_text="Technique, by slug (e.g. deep-dry-needling); comma-separated means any of them.",
     )
@@ -274,7 +261,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
     )
     language = CommaSeparatedFilter(
         method="filter_language",
-        known=vocabulary(Language, "code"),
+        known=vocabulary.lookup(Language),
         noun="language",
         help_text="ISO 639-1 language code (e.g. es); comma-separated means any of them.",
     )

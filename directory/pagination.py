@@ -36,7 +36,7 @@ class SearchPagination(BasePagination):
             queryset,
             start=self.offset,
             stop=self.offset + self.limit + 1,
-            prefetch=getattr(view, "result_prefetch", ()),
+            attach=getattr(view, "attach_to_page", None),
         )
         self.has_next = len(rows) > self.limit
         return rows[: self.limit]
@@ -96,5 +96,5 @@ class GeoJSONSearchPagination(SearchPagination):
     def get_paginated_response(self, data):
         next_url, previous_url = self._links()
         return Response(
-            {"type": "FeatureCollection", "features": data["features"], "next": next_url, "previous": previous_url}
+            {"type": "FeatureCollection", "features": data, "next": next_url, "previous": previous_url}
         )

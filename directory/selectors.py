@@ -23,11 +23,12 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Value
 
 from credentials.selectors import public_credentials_prefetch
 
 from .models import Clinic, Listing, Location, Practitioner
+from .vocabulary import VOCABULARIES, terms
 
 KM_PER_MILE = 1.609344
 
@@ -107,22 +108,52 @@ def nearest_first_plan(queryset: QuerySet):
         cursor.execute("RESET enable_sort")
 
 
-def fetch_page(queryset: QuerySet, *, start: int, stop: int, prefetch: tuple = ()) -> list:
-    """Rows [start, stop) of a search, then their related rows.
+def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> list:
+    """Rows [start, stop) of a search, then (with `attach`) what the results show of related rows.
 
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
     """
     with nearest_first_plan(queryset):
         rows = list(queryset[start:stop])
-    prefetch_related_objects(rows, *prefetch)
+    if attach is not None:
+        attach(rows)
     return rows
 
 
-PRACTITIONER_RELATIONS = ("specialties", "techniques", "languages")
+PRACTITIONER_RELATIONS = tuple(VOCABULARIES)
 
-# What a search result shows beyond its row; fetched for the page only.
-LISTING_RESULT_PREFETCH = tuple(f"practitioner__{name}" for name in PRACTITIONER_RELATIONS)
+
+def attach_terms(listings: list[Listing]) -> None:
+    """Give each listing's practitioner `terms`: {relation: [(identifier, name), ...]} in name order.
+
+    One query over the three link tables for the whole page; the terms
+    themselves come from the vocabulary cache. (prefetch_related would take
+    three joined queries and build a model instance per term.)
+    """
+    practitioner_ids = {listing.practitioner_id for listing in listings}
+    if not practitioner_ids:
+        return
+    parts = []
+    for position, (relation, (model, _)) in enumerate(VOCABULARIES.items()):
+        through = getattr(Practitioner, relation).through
+        term_id = next(f.attname for f in through._meta.fields if f.is_relation and f.related_model is model)
+        parts.append(
+            through.objects.filter(practitioner_id__in=practitioner_ids)
+            .annotate(relation=Value(position))
+            .values_list("relation", "practitioner_id", term_id)
+        )
+    found = {pid: {relation: set() for relation in VOCABULARIES} for pid in practitioner_ids}
+    relations = list(VOCABULARIES)
+    for position, practitioner_id, term_id in parts[0].union(*parts[1:], all=True):
+        found[practitioner_id][relations[position]].add(term_id)
+    names = {relation: terms(model) for relation, (model, _) in VOCABULARIES.items()}
+    for listing in listings:
+        held = found[listing.practitioner_id]
+        listing.practitioner.terms = {
+            relation: [term for term_id, term in names[relation].items() if term_id in held[relation]]
+            for relation in VOCABULARIES
+        }
 
 
 def listing_search_base() -> QuerySet[Listing]:

@@ -5,7 +5,6 @@ from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from credentials.selectors import public_credentials
 from credentials.serializers import PublicCredentialSerializer
@@ -96,9 +95,9 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
     years_dry_needling = serializers.IntegerField(
         source="practitioner.years_dry_needling", read_only=True, allow_null=True
     )
-    specialties = VocabularySerializer(source="practitioner.specialties", many=True, read_only=True)
-    techniques = VocabularySerializer(source="practitioner.techniques", many=True, read_only=True)
-    languages = LanguageSerializer(source="practitioner.languages", many=True, read_only=True)
+    specialties = VocabularySerializer(many=True, read_only=True)
+    techniques = VocabularySerializer(many=True, read_only=True)
+    languages = LanguageSerializer(many=True, read_only=True)
     location = LocationSerializer(read_only=True)
 
     class Meta:
@@ -124,14 +123,64 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
     def get_qualified(self, obj):
         return obj.is_qualified(_today(self.context))
 
+    def to_representation(self, listing):
+        """The fields declared above, written out for speed.
 
-class PractitionerResultGeoSerializer(GeoFeatureModelSerializer, PractitionerResultSerializer):
-    """The same result as a GeoJSON Feature at the location's point."""
+        DRF's field-by-field walk over a page of 20 results (with the nested
+        location, clinic and term lists) cost more than the search query
+        itself at 1M practitioners (bench/search.py), so the hot path builds
+        the dict directly. The declarations above still describe it in the
+        OpenAPI schema; tests hold the two together.
+        """
+        practitioner, location = listing.practitioner, listing.location
+        terms = practitioner.terms
+        distance = getattr(listing, "distance", None)
+        point = location.point
+        return {
+            "id": practitioner.id,
+            "slug": practitioner.slug,
+            "name": practitioner.name,
+            "profession": practitioner.profession,
+            "profession_name": practitioner.get_profession_display(),
+            "qualified": listing.is_qualified(_today(self.context)),
+            "verified_training_hours": practitioner.verified_training_hours,
+            "years_dry_needling": practitioner.years_dry_needling,
+            "specialties": [{"slug": slug, "name": name} for slug, name in terms["specialties"]],
+            "techniques": [{"slug": slug, "name": name} for slug, name in terms["techniques"]],
+            "languages": [{"code": code, "name": name} for code, name in terms["languages"]],
+            "distance_km": None if distance is None else round(distance.m / 1000, 3),
+            "distance_mi": None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3),
+            "location": {
+                "id": location.id,
+                "clinic": {"id": location.clinic.id, "name": location.clinic.name, "slug": location.clinic.slug},
+                "name": location.name,
+                "address": location.address,
+                "city": location.city,
+                "state": location.state,
+                "postal_code": location.postal_code,
+                "lat": round(point.y, 6),
+                "lon": round(point.x, 6),
+                "phone": location.phone,
+                "accepting_new_patients": location.accepting_new_patients,
+            },
+        }
 
-    class Meta(PractitionerResultSerializer.Meta):
-        geo_field = "point"
-        id_field = False
-        fields = [*PractitionerResultSerializer.Meta.fields, "point"]
+
+class PractitionerResultGeoSerializer(PractitionerResultSerializer):
+    """The same result as a GeoJSON Feature at the location's point.
+
+    Not rest_framework_gis's GeoFeatureModelSerializer: that one rebuilds
+    the properties field by field, which the fast path above exists to
+    avoid; the Feature around them is three keys.
+    """
+
+    def to_representation(self, listing):
+        point = listing.location.point
+        return {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [round(point.x, 6), round(point.y, 6)]},
+            "properties": super().to_representation(listing),
+        }
 
 
 class PractitionerLocationSerializer(LocationSerializer):

@@ -106,7 +106,7 @@ class PractitionerSearchView(PatientReadMixin, generics.ListAPIView):
     """
 
     queryset = selectors.listing_search_base()
-    result_prefetch = selectors.LISTING_RESULT_PREFETCH
+    attach_to_page = staticmethod(selectors.attach_terms)
     filterset_class = PractitionerSearchFilter
     renderer_classes = [JSONRenderer, GeoJSONRenderer, BrowsableAPIRenderer]
 

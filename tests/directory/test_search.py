@@ -316,3 +316,31 @@ def test_clinic_detail_lists_locations_and_practitioners(api):
     assert location["id"] == listing.location_id
     assert [p["slug"] for p in location["practitioners"]] == [listing.practitioner.slug]
     assert api.get("/api/v1/clinics/999999/").status_code == 404
+
+
+def test_result_fields_match_their_declared_schema(api, listed, specialty, language):
+    from directory.serializers import LocationSerializer, PractitionerResultSerializer
+
+    listing = listed(
+        *offset(SEATTLE, 800),
+        practitioner=PractitionerFactory(specialties=[specialty("tmj")], languages=[language("es")]),
+    )
+    [row] = api.get(URL, {"near": NEAR}).json()["results"]
+
+    assert set(row) == set(PractitionerResultSerializer().fields)
+    assert row["location"] == LocationSerializer(listing.location).data
+    assert row["specialties"] == [{"slug": "tmj", "name": "TMJ (jaw) disorders"}]
+    assert row["languages"] == [{"code": "es", "name": "Spanish"}]
+
+    [feature] = api.get(URL, {"near": NEAR, "format": "geojson"}).json()["features"]
+    assert feature["properties"] == row
+
+
+def test_a_renamed_term_shows_at_once(api, listed, specialty):
+    listed(*offset(SEATTLE, 800), practitioner=PractitionerFactory(specialties=[specialty("tmj")]))
+    api.get(URL, {"near": NEAR})  # fills the vocabulary cache
+    term = specialty("tmj")
+    term.name = "Jaw (TMJ) pain"
+    term.save()
+    [row] = api.get(URL, {"near": NEAR, "specialty": "tmj"}).json()["results"]
+    assert row["specialties"] == [{"slug": "tmj", "name": "Jaw (TMJ) pain"}]

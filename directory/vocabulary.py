@@ -1,0 +1,56 @@
+"""The controlled vocabularies (specialties, techniques, languages), cached.
+
+They are a few dozen rows that every search reads twice: to check the
+filters a patient gave and to name each result's terms. They live in the
+cache (shared between processes when CACHE_URL points at Redis), are
+dropped as soon as one changes, and expire after a few minutes anyway, so a
+process with a private cache sees another's change within that time.
+"""
+from __future__ import annotations
+
+from django.core.cache import cache
+from django.db.models.signals import post_delete, post_save
+
+from .models import Language, Specialty, Technique
+
+TTL_SECONDS = 300
+
+# relation on Practitioner -> (model, the public identifier's field)
+VOCABULARIES = {
+    "specialties": (Specialty, "slug"),
+    "techniques": (Technique, "slug"),
+    "languages": (Language, "code"),
+}
+
+
+def _key(model) -> str:
+    return f"vocabulary:{model._meta.label_lower}"
+
+
+def terms(model) -> dict[int, tuple[str, str]]:
+    """{id: (public identifier, name)} of every term, in name order."""
+    field = next(field for m, field in VOCABULARIES.values() if m is model)
+
+    def load():
+        return {pk: (ident, name) for pk, ident, name in model.objects.order_by("name").values_list("pk", field, "name")}
+
+    return cache.get_or_set(_key(model), load, TTL_SECONDS)
+
+
+def lookup(model):
+    """A loader of {lower-cased identifier: (identifier, id)}, for the search filters."""
+
+    def load():
+        return {ident.lower(): (ident, pk) for pk, (ident, _) in terms(model).items()}
+
+    return load
+
+
+def _forget(sender, **kwargs):
+    cache.delete(_key(sender))
+
+
+for _model, _ in VOCABULARIES.values():
+    post_save.connect(_forget, sender=_model, dispatch_uid=f"vocabulary-save-{_model.__name__}")
+    post_delete.connect(_forget, sender=_model, dispatch_uid=f"vocabulary-delete-{_model.__name__}")
+
