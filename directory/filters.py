@@ -206,6 +206,14 @@ class PlaceFilterSet(filters.FilterSet):
     def keep(self, queryset, name, value):
         return queryset
 
+    def get_form_class(self):
+        # django-filter builds a new form class on every request; the
+        # filters (and so the class) are the same every time.
+        cls = type(self)
+        if "_form_class" not in cls.__dict__:
+            cls._form_class = super().get_form_class()
+        return cls._form_class
+
     @property
     def origin(self) -> selectors.Origin | None:
         form = self.form
