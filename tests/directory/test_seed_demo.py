@@ -16,8 +16,12 @@ TODAY = datetime.date(2026, 3, 1)
 N = 50
 
 
-def seed_demo(*args):
-    call_command("seed_demo", f"--practitioners={N}", "--seed=7", f"--today={TODAY}", "--verbosity=0", *args)
+def seed_demo(*args, credentials=False):
+    """The directory stages alone (with the stand-in qualification dates) unless credentials=True."""
+    flags = [] if credentials else ["--no-credentials"]
+    call_command(
+        "seed_demo", f"--practitioners={N}", "--seed=7", f"--today={TODAY}", "--verbosity=0", *flags, *args
+    )
 
 
 def snapshot():
@@ -147,3 +151,23 @@ def test_rows_added_after_a_seed_get_fresh_ids(sink):
 
     assert clinic.id > max(Clinic.objects.exclude(id=clinic.id).values_list("id", flat=True))
     assert practitioner.id > max(Practitioner.objects.exclude(id=practitioner.id).values_list("id", flat=True))
+
+
+def test_by_default_qualification_comes_from_verified_credentials(api):
+    from credentials.models import Credential, Status
+
+    seed_demo(credentials=True)
+
+    qualified = Listing.objects.filter(qualified_until__gte=TODAY).select_related("practitioner")
+    assert qualified.exists()
+    for listing in qualified:
+        assert Credential.objects.filter(
+            practitioner=listing.practitioner,
+            kind="license",
+            jurisdiction=listing.state,
+            status=Status.VERIFIED,
+            issued_on__lte=TODAY,
+            expires_on__gte=TODAY,
+        ).exists(), listing
+    assert Credential.objects.filter(status=Status.PENDING).exists(), "the admin queue has work"
+    assert Listing.objects.filter(qualified_until__isnull=True).exists()

@@ -1,12 +1,18 @@
 """manage.py seed_demo: load a realistic, deterministic demo directory (see directory/demo.py)."""
 import datetime
+import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
+from django.utils import timezone
+from tqdm import tqdm
 
 from directory import demo
 from directory.models import Clinic, Practitioner
+
+
+CREDENTIAL_CHUNK = 2000
 
 
 def _date(text: str) -> datetime.date:
@@ -35,6 +41,13 @@ class Command(BaseCommand):
             default=None,
             help="Reference date (YYYY-MM-DD) for qualified_until; default: today in TIME_ZONE.",
         )
+        parser.add_argument(
+            "--no-credentials",
+            dest="credentials",
+            action="store_false",
+            help="Skip the credentials (licenses, training, certifications) and keep the stand-in "
+            "qualification dates; for loading millions of practitioners quickly.",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--flush",
@@ -48,7 +61,9 @@ class Command(BaseCommand):
             help="Do nothing (and succeed) if the directory already has clinics or practitioners.",
         )
 
-    def handle(self, *args, practitioners, seed, batch_size, today, flush, if_empty, verbosity, **options):
+    def handle(
+        self, *args, practitioners, seed, batch_size, today, flush, if_empty, credentials, verbosity, **options
+    ):
         if practitioners < 0:
             raise CommandError("--practitioners must be 0 or more.")
         if seed < 0:
@@ -78,6 +93,10 @@ class Command(BaseCommand):
         result = demo.seed(
             practitioners=practitioners, seed=seed, today=today, batch_size=batch_size, progress=verbosity > 0
         )
+        if credentials:
+            started = time.perf_counter()
+            result.counts.update(self.seed_credentials(seed=seed, today=today, progress=verbosity > 0))
+            result.seconds["credentials"] = time.perf_counter() - started
         elapsed = time.perf_counter() - began
         if verbosity:
             engine = "COPY" if isinstance(demo.default_sink(), demo.CopySink) else "bulk_create"
@@ -87,3 +106,22 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name:<{width}}  {count:>10,}")
             stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.seconds.items())
             self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s ({stages})."))
+
+    def seed_credentials(self, *, seed: int, today: datetime.date | None, progress: bool) -> dict[str, int]:
+        """Credentials for every practitioner, then their qualification from them, in chunks."""
+        # Imported here: the credentials app builds on the directory, not the reverse.
+        from credentials.demo import demo_credentials
+
+        rng = random.Random(f"credentials/{seed}")
+        today = today or timezone.localdate()
+        ids = list(Practitioner.objects.order_by("id").values_list("id", flat=True))
+        totals: dict[str, int] = {}
+        with tqdm(total=len(ids), desc="credentials", unit=" practitioners", disable=not progress) as bar:
+            for start in range(0, len(ids), CREDENTIAL_CHUNK):
+                chunk = ids[start : start + CREDENTIAL_CHUNK]
+                counts = demo_credentials(Practitioner.objects.filter(id__in=chunk), rng=rng, today=today)
+                for name, count in counts.items():
+                    key = name if name == "qualified_listings" else f"credentials {name}"
+                    totals[key] = totals.get(key, 0) + count
+                bar.update(len(chunk))
+        return totals
