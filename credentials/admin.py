@@ -129,20 +129,7 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3, "cols": 60}), max_length=2000)
 
 
-CREDENTIAL_FORM_FIELDS = [
-    "practitioner",
-    "kind",
-    "name",
-    "issuer",
-    "jurisdiction",
-    "license_number",
-    "profession",
-    "hours",
-    "technique",
-    "issued_on",
-    "expires_on",
-    "document",
-]
+CREDENTIAL_FORM_FIELDS = ["practitioner", *services.CREDENTIAL_FIELDS]
 SERVER_FIELDS = ["status", "verified_at", "method", "next_review_due", "submitted_by", "created_at", "updated_at"]
 
 
