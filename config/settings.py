@@ -40,7 +40,6 @@ INSTALLED_APPS = [
     "django.contrib.gis",
     "django.contrib.postgres",
     "rest_framework",
-    "rest_framework_gis",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",

@@ -169,9 +169,9 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
 class PractitionerResultGeoSerializer(PractitionerResultSerializer):
     """The same result as a GeoJSON Feature at the location's point.
 
-    Not rest_framework_gis's GeoFeatureModelSerializer: that one rebuilds
+    Not djangorestframework-gis's GeoFeatureModelSerializer: it rebuilds
     the properties field by field, which the fast path above exists to
-    avoid; the Feature around them is three keys.
+    avoid, and the Feature around them is three keys.
     """
 
     def to_representation(self, listing):
