@@ -1,28 +1,29 @@
 """Query parameters of the credentials list and the verification queue.
 
-A malformed value is a 400 naming the parameter (django-filter's form
-validation, reshaped by config.exceptions).
+A malformed value, or a parameter no filter knows, is a 400 naming the
+parameter (django-filter's form validation, reshaped by config.exceptions).
 """
 
 import django_filters as filters
 
+from config.filters import StrictFilterSet
 from directory.states import USState
 
 from . import selectors
 from .models import Credential, Kind, Status
 
 
-class CredentialFilter(filters.FilterSet):
+class CredentialFilter(StrictFilterSet):
     practitioner = filters.NumberFilter(field_name="practitioner_id", help_text="Only this practitioner's credentials.")
     kind = filters.ChoiceFilter(choices=Kind.choices, help_text="license, certification or training.")
     status = filters.ChoiceFilter(choices=Status.choices, help_text="pending, verified, rejected or revoked.")
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Credential
         fields: list[str] = []
 
 
-class VerificationQueueFilter(filters.FilterSet):
+class VerificationQueueFilter(StrictFilterSet):
     kind = filters.ChoiceFilter(choices=Kind.choices, help_text="license, certification or training.")
     state = filters.ChoiceFilter(
         choices=USState.choices,
@@ -35,7 +36,7 @@ class VerificationQueueFilter(filters.FilterSet):
         help_text="pending: awaiting a first decision; review_due: verified, past its review date.",
     )
 
-    class Meta:
+    class Meta(StrictFilterSet.Meta):
         model = Credential
         fields: list[str] = []
 

@@ -16,11 +16,10 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
+from config.filters import StrictFilterSet, StrictForm
+
 from . import geocoding, selectors, vocabulary
 from .models import Language, Listing, Location, Practitioner, Profession, Specialty, Technique
-
-PAGING_PARAMETERS = {"limit", "offset", "format"}
-
 
 class StrictBooleanField(forms.Field):
     """true/false (also 1/0, yes/no); anything else is an error, not "no filter"."""
@@ -130,8 +129,8 @@ class RadiusFilter(filters.NumberFilter):
         return qs
 
 
-class SearchForm(forms.Form):
-    """Cross-parameter rules: one place at most, one radius at most, no unknown parameters."""
+class SearchForm(StrictForm):
+    """Cross-parameter rules: one place at most, one radius at most (and, from StrictForm, no unknown parameters)."""
 
     PLACES = ("near", "zip", "city")
     origin_point = None
@@ -139,10 +138,6 @@ class SearchForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        unknown = sorted(set(self.data) - set(self.fields) - PAGING_PARAMETERS)
-        for name in unknown:
-            self._errors[name] = self.error_class([f"Unknown query parameter '{name}'."])
-
         given = [name for name in self.PLACES if self.data.get(name)]
         if len(given) > 1:
             for name in given:
@@ -190,7 +185,7 @@ PLACE_HELP = {
 }
 
 
-class PlaceFilterSet(filters.FilterSet):
+class PlaceFilterSet(StrictFilterSet):
     """The place parameters shared by every directory search, and the nearest-first grouping."""
 
     near = LatLonFilter(help_text=PLACE_HELP["near"])

@@ -468,7 +468,7 @@ def test_queue_filters_by_kind_state_and_status(client_for, admin, today, practi
     assert ids(kind="training", state="WA") == set()
     assert ids(status="review_due") == set()
     assert ids(status="pending") == {wa_license.pk, co_training.pk, fl_license.pk}
-    for name, value in [("kind", "diploma"), ("state", "ZZ"), ("status", "late")]:
+    for name, value in [("kind", "diploma"), ("state", "ZZ"), ("status", "late"), ("stauts", "pending")]:
         response = as_admin.get("/api/v1/verification-queue/", {name: value})
         assert response.status_code == 400 and name in response.json()["errors"]
 
