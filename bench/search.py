@@ -152,6 +152,7 @@ def naive_search(point: Point):
     rows = (
         Listing.objects.filter(
             point__distance_lte=(point, D(km=RADIUS_KM)),
+            qualified_from__lte=today,
             qualified_until__gte=today,
             practitioner__specialties__slug=FILTERS["specialty"],
             practitioner__techniques__slug=FILTERS["technique"],

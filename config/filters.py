@@ -11,11 +11,20 @@ from django import forms
 PAGING_PARAMETERS = frozenset({"limit", "offset", "format"})
 
 
+def literal_error(text: str) -> forms.ValidationError:
+    """A form error whose text may quote the client's input.
+
+    django-filter formats every message with `%`, so a '%' the client typed
+    (`city=%`) in a plain message would be a 500; as a parameter it is text.
+    """
+    return forms.ValidationError("%(text)s", params={"text": text})
+
+
 class StrictForm(forms.Form):
     def clean(self):
         data = super().clean()
         for name in sorted(set(self.data) - set(self.fields) - PAGING_PARAMETERS):
-            self._errors[name] = self.error_class([f"Unknown query parameter '{name}'."])
+            self._errors[name] = self.error_class([literal_error(f"Unknown query parameter '{name}'.")])
         return data
 
 

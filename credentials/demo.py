@@ -177,5 +177,5 @@ def demo_credentials(
     counts = defaultdict(int)
     for credential in created:
         counts[credential.status] += 1
-    counts["qualified_listings"] = Listing.objects.filter(practitioner_id__in=ids, qualified_until__gte=today).count()
+    counts["qualified_listings"] = Listing.objects.filter(practitioner_id__in=ids).qualified_on(today).count()
     return dict(counts)

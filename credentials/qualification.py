@@ -14,7 +14,8 @@ A practitioner is qualified at a location on a date D when, on D:
    practice anywhere) was issued at least that many whole years before D.
 
 The services feed these functions from the database and store the answer
-as `Listing.qualified_until`; the search compares that date with today.
+as `Listing.qualified_from` and `Listing.qualified_until`; the search
+compares those dates with today.
 """
 
 from __future__ import annotations
@@ -110,9 +111,7 @@ def qualified_until(
     Qualification can only be lost on the day after some credential
     expires: between two such days the set of valid credentials can only
     grow and years of practice only accumulate. So checking those days in
-    order finds the first day it is lost. (It can also be *gained* later,
-    when a years-licensed anniversary passes; the stored date cannot say
-    so, and the nightly scan requalifies practitioners to pick that up.)
+    order finds the first day it is lost.
     """
     credentials = list(credentials)
     if not is_qualified(credentials, rule, profession, state, today):
@@ -128,3 +127,33 @@ def qualified_until(
         if not is_qualified(credentials, rule, profession, state, last_day + datetime.timedelta(days=1)):
             return last_day
     return QUALIFIED_INDEFINITELY
+
+
+def qualified_window(
+    credentials: Iterable[CredentialFacts], rule: Rule, profession: str, state: str, today: datetime.date
+) -> tuple[datetime.date, datetime.date] | None:
+    """(first, last): the first run of qualified days that ends on or after today.
+
+    None when they are not qualified on any day from today on, as far as
+    their credentials can tell.
+
+    Qualification can only be gained on a day a credential takes effect
+    (its issue date) or a years-licensed anniversary passes, so the run
+    starts on today or on the first such day that qualifies. Credentials
+    cannot be issued in the future (the services refuse them), and then
+    there is only one run: once a license or training lapses nothing can
+    bring it back but a new credential, which recomputes the run.
+    """
+    credentials = list(credentials)
+    starts = {today}
+    for c in credentials:
+        if c.status != VERIFIED:
+            continue
+        starts.add(c.issued_on)
+        if c.kind == LICENSE and c.profession == profession and rule.min_years_licensed:
+            starts.add(anniversary(c.issued_on, rule.min_years_licensed))
+    for start in sorted(day for day in starts if day >= today):
+        until = qualified_until(credentials, rule, profession, state, start)
+        if until is not None:
+            return start, until
+    return None

@@ -2,13 +2,12 @@
 rules, and keep the directory's qualification facts in step with both.
 
 Every change to a credential or a state rule ends in a requalification:
-`Listing.qualified_until` and `Practitioner.verified_training_hours` are
+each listing's run of qualified days (`Listing.qualified_from` to
+`qualified_until`) and `Practitioner.verified_training_hours` are
 recomputed from the rows with the pure rule in credentials.qualification,
-so the search (which reads only those two columns) is right on the day it
-runs without any background job. One thing the stored date cannot foresee
-is someone *becoming* qualified later without any change (a license
-passing a state's minimum years of practice); the nightly scan
-requalifies everyone to pick that up.
+so the search's "qualified" (which reads only the listing's dates) is right
+on the day it runs without any background job, including a run that starts
+later, when a license passes a state's minimum years of practice.
 """
 
 from __future__ import annotations
@@ -57,8 +56,8 @@ def _today(today: datetime.date | None) -> datetime.date:
 
 
 def _check_not_in_future(credential: Credential, today: datetime.date) -> None:
-    # A credential from the future would make someone qualified later with
-    # no change the stored qualified_until could know about.
+    # A credential from the future could open a second run of qualified
+    # days after a gap, which one stored run cannot describe.
     if credential.issued_on and credential.issued_on > today:
         raise ValidationError({"issued_on": "The issue date cannot be in the future."})
 
@@ -351,7 +350,7 @@ def rules_for(states: Iterable[str]) -> dict[str, qualification.Rule]:
 
 
 def practitioner_requalify(*, practitioner: Practitioner, today: datetime.date | None = None) -> None:
-    """Recompute one practitioner's qualified_until per listing and verified training hours."""
+    """Recompute one practitioner's qualified days per listing and verified training hours."""
     practitioners_requalify(practitioner_ids=[practitioner.pk], today=today)
 
 
@@ -386,7 +385,7 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
     }
     listings = list(
         Listing.objects.filter(practitioner_id__in=ids).values(
-            "id", "practitioner_id", "location__state", "qualified_until"
+            "id", "practitioner_id", "location__state", "qualified_from", "qualified_until"
         )
     )
     rules = rules_for(listing["location__state"] for listing in listings)
@@ -395,12 +394,13 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
     for listing in listings:
         practitioner = practitioners[listing["practitioner_id"]]
         state = listing["location__state"]
-        until = qualification.qualified_until(
+        window = qualification.qualified_window(
             facts[practitioner["id"]], rules[state], practitioner["profession"], state, today
         )
-        if until != listing["qualified_until"]:
-            listing_updates.append(Listing(id=listing["id"], qualified_until=until))
-    Listing.objects.bulk_update(listing_updates, ["qualified_until"], batch_size=500)
+        first, last = window or (None, None)
+        if (first, last) != (listing["qualified_from"], listing["qualified_until"]):
+            listing_updates.append(Listing(id=listing["id"], qualified_from=first, qualified_until=last))
+    Listing.objects.bulk_update(listing_updates, ["qualified_from", "qualified_until"], batch_size=500)
 
     practitioner_updates = []
     for practitioner in practitioners.values():
@@ -414,10 +414,9 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
 def all_requalify(*, today: datetime.date | None = None) -> int:
     """Requalify every practitioner: for the nightly scan.
 
-    The stored facts are right until something changes without a service
-    call: someone passing a state's minimum years licensed (qualified
-    from that day), or a training record with an expiry date lapsing
-    (their verified_training_hours drops; qualified_until already knew).
+    Qualification needs no job, but the hours shown to patients do: when a
+    training record with an expiry date lapses, verified_training_hours
+    drops (the listing's qualified days already accounted for it).
     """
     ids = Practitioner.objects.values_list("id", flat=True)
     return practitioners_requalify(practitioner_ids=list(ids), today=today)
@@ -433,7 +432,7 @@ def practitioners_with_credentials(practitioner_ids: Iterable[int]) -> list[int]
     """Those of the practitioners who have any credential row at all.
 
     A practitioner with none is qualified nowhere, which is what a new
-    listing already says (qualified_until is None), so the directory's
+    listing already says (no qualified days), so the directory's
     signals skip them.
     """
     has_credentials = Credential.objects.filter(practitioner_id=OuterRef("pk"))

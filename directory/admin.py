@@ -44,8 +44,8 @@ class LocationAdmin(GISModelAdmin):
 class ListingInline(admin.TabularInline):
     model = Listing
     extra = 0
-    fields = ["location", "qualified_until"]
-    readonly_fields = ["qualified_until"]
+    fields = ["location", "qualified_from", "qualified_until"]
+    readonly_fields = ["qualified_from", "qualified_until"]
     autocomplete_fields = ["location"]
 
 

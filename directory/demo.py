@@ -8,15 +8,14 @@ them to a `Sink` in batches:
 2. locations       -- 1-3 per clinic at real ZIP centroids, jittered
 3. practitioners   -- profession by clinic kind, names, NPI, bio, hours
 4. listings        -- each practitioner at 1-3 of its clinic's locations,
-                      with a demo `qualified_until`
+                      with demo qualified days
 5. links           -- specialties, techniques and languages (M2M rows)
 
 The same seed gives the same rows on any database: ids are reserved up
 front and assigned here, and slugs are name + sequence number, so nothing
-waits on a per-row query. `qualified_until` comes from `demo_qualification`
-only because the credentials app is not wired in yet; a later step can
-replace that stage (or rewrite the column) from real credential rows, using
-the id ranges in `SeedResult`.
+waits on a per-row query. The qualified days come from `demo_qualification`,
+a stand-in that `seed_demo` replaces with days computed from generated
+credentials (credentials.demo) unless told --no-credentials.
 
 PostGIS loads rows with COPY (psycopg 3), everything else with bulk_create.
 """
@@ -795,25 +794,30 @@ def seed_practitioners(ctx: SeedContext) -> range:
     return ctx.result.practitioner_ids
 
 
-def demo_qualification(rng: random.Random, today: datetime.date) -> datetime.date | None:
-    """A stand-in for the credentials app: most qualified 1-3 years ahead, 12% never, 3% lapsed."""
+def demo_qualification(rng: random.Random, today: datetime.date) -> tuple[datetime.date, datetime.date] | None:
+    """A stand-in for the credentials app's qualified days: most qualified for 1-3 years more
+    (since up to 5 years back), 12% never, 3% lapsed."""
     roll = rng.random()
     if roll < 0.12:
         return None
     if roll < 0.15:
-        return today - datetime.timedelta(days=rng.randint(1, 400))
-    return today + datetime.timedelta(days=rng.randint(365, 3 * 365))
+        until = today - datetime.timedelta(days=rng.randint(1, 400))
+    else:
+        until = today + datetime.timedelta(days=rng.randint(365, 3 * 365))
+    return min(until, today) - datetime.timedelta(days=rng.randint(0, 5 * 365)), until
 
 
 def seed_listings(
     ctx: SeedContext,
-    qualification: Callable[[random.Random, datetime.date], datetime.date | None] = demo_qualification,
+    qualification: Callable[
+        [random.Random, datetime.date], tuple[datetime.date, datetime.date] | None
+    ] = demo_qualification,
 ) -> range:
     """Stage 4: each practitioner at 1-3 of its clinic's locations (every location staffed).
 
-    The listing copies its location's point and state. qualified_until is
-    one date per practitioner; a listing in another state than their first
-    is sometimes unqualified (no license there).
+    The listing copies its location's point and state. The qualified days
+    are one run per practitioner; a listing in another state than their
+    first is sometimes unqualified (no license there).
     """
     rng = ctx.rng("listings")
     # Drawn first so the count (and the id block) is known before writing.
@@ -832,14 +836,14 @@ def seed_listings(
         next_id = start
         for index, locations in enumerate(choices):
             practitioner_id = ctx.practitioner_first_id + index
-            until = qualification(rng, ctx.today)
+            days = qualification(rng, ctx.today)
             home_state = locations[0].state
             for loc in locations:
-                here = until if (loc.state == home_state or rng.random() < 0.75) else None
-                yield (next_id, practitioner_id, loc.id, loc.point, loc.state, here)
+                first, last = days if days and (loc.state == home_state or rng.random() < 0.75) else (None, None)
+                yield (next_id, practitioner_id, loc.id, loc.point, loc.state, first, last)
                 next_id += 1
 
-    columns = ("id", "practitioner_id", "location_id", "point", "state", "qualified_until")
+    columns = ("id", "practitioner_id", "location_id", "point", "state", "qualified_from", "qualified_until")
     with ctx.bar("listings", total) as bar:
         ctx.write(Listing, columns, rows(), bar, "listings")
     ctx.result.listing_ids = range(start, start + total)

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from config.filters import StrictFilterSet, StrictForm
+from config.filters import StrictFilterSet, StrictForm, literal_error
 
 from . import geocoding, selectors, vocabulary
 from .models import Language, Listing, Location, Practitioner, Profession, Specialty, Technique
@@ -147,12 +147,12 @@ class SearchForm(StrictForm):
             try:
                 self.origin_point = geocoding.zip_to_point(data["zip"])
             except geocoding.UnknownPlace as exc:
-                self.add_error("zip", str(exc))
+                self.add_error("zip", literal_error(str(exc)))
         elif "city" in given and "city" in data:
             try:
                 self.origin_point = geocoding.city_to_point(data["city"])
             except geocoding.UnknownPlace as exc:
-                self.add_error("city", str(exc))
+                self.add_error("city", literal_error(str(exc)))
         elif data.get("near"):
             self.origin_point = data["near"]
 
@@ -313,7 +313,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("include_unqualified"):
-            queryset = queryset.filter(qualified_until__gte=self.today)
+            queryset = queryset.qualified_on(self.today)
         return super().filter_queryset(queryset)
 
     @property

@@ -183,28 +183,42 @@ class Practitioner(TimeStamped):
         super().save(*args, **kwargs)
 
 
+class ListingQuerySet(models.QuerySet):
+    def qualified_on(self, day: datetime.date) -> ListingQuerySet:
+        return self.filter(qualified_from__lte=day, qualified_until__gte=day)
+
+
 class Listing(models.Model):
     """A practitioner at one location: the row a patient's search returns.
 
     `point` and `state` copy the location's (Location.save keeps them in
     step) so the nearest-first search is a single-table KNN scan.
-    `qualified_until` is the last day the practitioner is qualified here,
-    computed by the credentials app whenever a credential or state rule
-    changes; None means not qualified. Checking it against today's date
-    makes "qualified" right on the day of the search even if no nightly job
-    ran.
+    `qualified_from` and `qualified_until` bound the days the practitioner
+    is qualified here, as the credentials app computes them whenever a
+    credential or state rule changes (None: not qualified on any day it
+    can foresee). Comparing them with the day of the search makes
+    "qualified" right that day with no nightly job: a license expiring ends
+    the run, and passing a state's years-licensed mark starts it.
     """
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="listings")
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="listings")
     point = models.PointField(geography=True, srid=4326)
     state = models.CharField(max_length=2, choices=USState.choices)
+    qualified_from = models.DateField(null=True, blank=True)
     qualified_until = models.DateField(null=True, blank=True, db_index=True)
+
+    objects = ListingQuerySet.as_manager()
 
     class Meta:
         ordering = ["practitioner_id", "id"]
         constraints = [
             models.UniqueConstraint(fields=["practitioner", "location"], name="listing_unique_practitioner_location"),
+            models.CheckConstraint(
+                condition=Q(qualified_from__isnull=True, qualified_until__isnull=True)
+                | Q(qualified_from__lte=models.F("qualified_until")),
+                name="listing_qualified_days_in_order",
+            ),
         ]
 
     def __str__(self):
@@ -216,7 +230,11 @@ class Listing(models.Model):
         super().save(*args, **kwargs)
 
     def is_qualified(self, on: datetime.date) -> bool:
-        return self.qualified_until is not None and self.qualified_until >= on
+        return (
+            self.qualified_from is not None
+            and self.qualified_until is not None
+            and self.qualified_from <= on <= self.qualified_until
+        )
 
 
 def unique_slug(model, text: str, *, field: str = "slug") -> str:

@@ -180,6 +180,7 @@ def listing_search_base() -> QuerySet[Listing]:
     three tables' timestamps were most of the cost of building a page.
     """
     return Listing.objects.select_related("practitioner", "location__clinic").only(
+        "qualified_from",
         "qualified_until",
         "practitioner__slug",
         "practitioner__name",

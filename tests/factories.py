@@ -7,6 +7,7 @@ from django.contrib.gis.geos import Point
 from directory import geocoding
 from directory.models import Clinic, Listing, Location, Practitioner, Profession
 
+FAR_PAST = datetime.date(2000, 1, 1)
 FAR_FUTURE = datetime.date(2099, 12, 31)
 
 
@@ -66,6 +67,7 @@ class ListingFactory(factory.django.DjangoModelFactory):
 
     practitioner = factory.SubFactory(PractitionerFactory)
     location = factory.SubFactory(LocationFactory)
+    qualified_from = factory.LazyAttribute(lambda o: None if o.qualified_until is None else FAR_PAST)
     qualified_until = FAR_FUTURE
 
 

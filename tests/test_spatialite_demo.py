@@ -31,7 +31,9 @@ for n, (lat, lon) in enumerate(spots):
     )
     practitioner = Practitioner.objects.create(name=f"Practitioner {n}", profession="PT")
     practitioner.specialties.add(Specialty.objects.get(slug="neck-pain"))
-    Listing.objects.create(practitioner=practitioner, location=location, qualified_until="2099-12-31")
+    Listing.objects.create(
+        practitioner=practitioner, location=location, qualified_from="2000-01-01", qualified_until="2099-12-31"
+    )
 
 client = Client()
 out = {}

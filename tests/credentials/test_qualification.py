@@ -225,17 +225,16 @@ def test_years_licensed_count_from_the_first_license_anywhere(api, today, pt_in)
     assert qualified_in_search(api, practitioner) is True
 
 
-def test_passing_the_years_licensed_mark_waits_for_the_nightly_requalification(api, freeze_today, pt_in):
+def test_passing_the_years_licensed_mark_qualifies_that_day_with_no_job(api, freeze_today, pt_in):
     set_rule("FL", min_training_hours=50, min_years_licensed=2)
     practitioner = pt_in("FL")
     licensed(practitioner, "FL", issued_on=TODAY.replace(year=TODAY.year - 2) + 10 * DAY)
     trained(practitioner, 50)
     assert qualified_in_search(api, practitioner) is False
-    later = TODAY + 10 * DAY
-    freeze_today(later)
-    assert qualified_in_search(api, practitioner) is False  # never claims more than it knew
-    services.all_requalify(today=later)
-    assert qualified_in_search(api, practitioner) is True
+    freeze_today(TODAY + 9 * DAY)
+    assert qualified_in_search(api, practitioner) is False  # a day short of two years
+    freeze_today(TODAY + 10 * DAY)
+    assert qualified_in_search(api, practitioner) is True  # nothing was recomputed in between
 
 
 def test_state_without_a_rule_uses_the_platform_default(api, today, pt_in, settings):
@@ -499,18 +498,13 @@ def test_search_matches_a_day_by_day_recomputation(api, freeze_today, scenario):
             and (r["expires_on"] is None or today <= r["expires_on"])
         )
 
-        # Later days, with no job run in between: the search says qualified
-        # exactly when they were qualified on every day since the last
-        # requalification (a later gain, such as passing a years-licensed
-        # anniversary, waits for the nightly scan, and never the other way).
+        # Later days, with no job run in between: the search still says
+        # exactly what the credentials say on that day, whether it is a
+        # loss (an expiry) or a gain (a years-licensed anniversary).
         for days in scenario["later"]:
             day = today + datetime.timedelta(days=days)
             freeze_today(day)
-            shown = qualified_in_search(api, practitioner)
-            every_day = all(truly_qualified(today + datetime.timedelta(days=d)) for d in range(days + 1))
-            assert shown == every_day
-            if shown:
-                assert truly_qualified(day)
+            assert qualified_in_search(api, practitioner) == truly_qualified(day)
         transaction.set_rollback(True)
 
 
@@ -558,3 +552,49 @@ def test_qualified_until_agrees_with_each_day(today, specs, min_years):
         assert run_end == horizon
     else:
         assert run_end == until
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    today=st.dates(min_value=START, max_value=END),
+    specs=st.lists(
+        st.tuples(
+            st.sampled_from(["license", "training"]),
+            st.integers(0, 1500),
+            st.one_of(st.none(), st.integers(0, 2000)),
+            st.integers(0, 60),
+            st.sampled_from(["WA", "CO"]),
+        ),
+        max_size=6,
+    ),
+    min_years=st.one_of(st.none(), st.integers(1, 5)),
+)
+def test_qualified_window_is_the_first_run_of_qualified_days(today, specs, min_years):
+    """With every credential issued by today, the stored run is exactly the days they are qualified from today on."""
+    credentials = [
+        qualification.CredentialFacts(
+            kind=kind,
+            status="verified",
+            issued_on=today - datetime.timedelta(days=ago),
+            expires_on=None if length is None else today - datetime.timedelta(days=ago - length),
+            jurisdiction=state if kind == "license" else "",
+            profession="PT" if kind == "license" else "",
+            hours=hours if kind == "training" else 0,
+        )
+        for kind, ago, length, hours, state in specs
+    ]
+    rule = qualification.Rule(permitted=True, min_training_hours=50, min_years_licensed=min_years)
+    window = qualification.qualified_window(credentials, rule, "PT", "WA", today)
+    horizon = today + datetime.timedelta(days=2600)
+    qualified_days = [
+        day
+        for day in (today + datetime.timedelta(days=n) for n in range((horizon - today).days + 1))
+        if qualification.is_qualified(credentials, rule, "PT", "WA", day)
+    ]
+    if window is None:
+        assert qualified_days == []
+        return
+    first, last = window
+    assert qualified_days[0] == first
+    expected_last = min(last, horizon)
+    assert qualified_days == [first + datetime.timedelta(days=n) for n in range((expected_last - first).days + 1)]

@@ -50,6 +50,12 @@ pytestmark = pytest.mark.django_db
         ({"min_training_hours": "nan"}, "min_training_hours"),
         ({"speciality": "neck-pain"}, "speciality"),
         ({"q": "x" * 101}, "q"),
+        # A '%' the client typed is quoted in the message, not taken for a format.
+        ({"city": "%"}, "city"),
+        ({"city": "100%,WA"}, "city"),
+        ({"zip": "%"}, "zip"),
+        ({"specialty": "50%"}, "specialty"),
+        ({"%s%s": "1"}, "%s%s"),
     ],
 )
 def test_bad_search_parameter_is_a_400_naming_it(api, params, parameter):

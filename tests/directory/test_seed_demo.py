@@ -33,7 +33,7 @@ def snapshot():
             (loc.clinic.slug, loc.address, loc.postal_code, loc.point.coords) for loc in Location.objects.select_related("clinic")
         ),
         "listings": sorted(
-            (row.practitioner.slug, row.location.address, row.qualified_until)
+            (row.practitioner.slug, row.location.address, row.qualified_from, row.qualified_until)
             for row in Listing.objects.select_related("practitioner", "location")
         ),
         "specialties": sorted(Practitioner.specialties.through.objects.values_list("practitioner__slug", "specialty__slug")),
@@ -85,11 +85,12 @@ def test_locations_lie_near_their_real_zip_centroid_and_listings_copy_them():
 def test_most_listings_are_qualified_for_years_after_the_given_day_and_some_are_not():
     seed_demo()
 
-    dates = list(Listing.objects.values_list("qualified_until", flat=True))
-    qualified = [d for d in dates if d is not None and d >= TODAY]
-    assert len(qualified) >= 0.6 * len(dates)
-    assert all(TODAY + datetime.timedelta(days=365) <= d <= TODAY + datetime.timedelta(days=3 * 365) for d in qualified)
-    assert any(d is None for d in dates), "include_unqualified=true must make a difference"
+    runs = list(Listing.objects.values_list("qualified_from", "qualified_until"))
+    qualified = [(first, last) for first, last in runs if first is not None and first <= TODAY <= last]
+    assert len(qualified) >= 0.6 * len(runs)
+    assert all(TODAY + datetime.timedelta(days=365) <= last <= TODAY + datetime.timedelta(days=3 * 365) for _, last in qualified)
+    assert all(first <= last for first, last in runs if first is not None)
+    assert any(first is None for first, _ in runs), "include_unqualified=true must make a difference"
 
 
 def test_the_same_seed_gives_the_same_directory_and_another_seed_a_different_one():
@@ -158,7 +159,7 @@ def test_by_default_qualification_comes_from_verified_credentials(api):
 
     seed_demo(credentials=True)
 
-    qualified = Listing.objects.filter(qualified_until__gte=TODAY).select_related("practitioner")
+    qualified = Listing.objects.qualified_on(TODAY).select_related("practitioner")
     assert qualified.exists()
     for listing in qualified:
         assert Credential.objects.filter(
