@@ -90,6 +90,8 @@ class Clinic(TimeStamped):
 
     class Meta:
         ordering = ["name", "id"]
+        # The clinic list without a place is by name.
+        indexes = [models.Index(fields=["name", "id"], name="clinic_name_order")]
 
     def __str__(self):
         return self.name
@@ -170,6 +172,8 @@ class Practitioner(TimeStamped):
 
     class Meta:
         ordering = ["name", "id"]
+        # The search without a place lists practitioners by name.
+        indexes = [models.Index(fields=["name", "id"], name="practitioner_name_order")]
         constraints = [
             models.UniqueConstraint(fields=["npi"], condition=~Q(npi=""), name="practitioner_unique_npi"),
         ]
