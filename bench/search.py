@@ -20,23 +20,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-# A production-like process: no DEBUG (no query log), throttling out of the way.
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DJANGO_DEBUG"] = "false"
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
-os.environ["THROTTLE_ANON"] = "1000000/minute"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-# whitenoise warns that collectstatic was not run; the API does not need it.
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-django.setup()
+import benchenv  # sets up Django; must come before any Django import
 
 from django.contrib.gis.db.models.functions import Distance  # noqa: E402
 from django.contrib.gis.geos import Point  # noqa: E402
@@ -208,7 +192,7 @@ def code_version() -> str:
     import subprocess
 
     def git(*args):
-        return subprocess.run(["git", "-C", str(ROOT), *args], capture_output=True, text=True).stdout.strip()
+        return subprocess.run(["git", "-C", str(benchenv.ROOT), *args], capture_output=True, text=True).stdout.strip()
 
     commit = git("rev-parse", "--short", "HEAD") or "unknown"
     dirty = git("status", "--porcelain", "--", "directory")

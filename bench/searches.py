@@ -10,26 +10,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import os
 import statistics
-import sys
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ["DJANGO_DEBUG"] = "false"
-os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
-os.environ["THROTTLE_ANON"] = "1000000/minute"
-os.environ.setdefault("LOG_LEVEL", "WARNING")
-
-import warnings  # noqa: E402
-
-import django  # noqa: E402
-
-warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
-django.setup()
+import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
 
 from django.test import Client  # noqa: E402
 

@@ -1,0 +1,21 @@
+"""Process set-up shared by the benchmarks: a production-like Django, imported before anything of Django's."""
+import os
+import sys
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# No DEBUG (no query log), throttling out of the way.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ["DJANGO_DEBUG"] = "false"
+os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
+os.environ["THROTTLE_ANON"] = "1000000/minute"
+os.environ.setdefault("LOG_LEVEL", "WARNING")
+
+import django  # noqa: E402
+
+# whitenoise warns that collectstatic was not run; the API does not need it.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
+django.setup()
