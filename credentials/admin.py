@@ -319,17 +319,7 @@ class StateRuleForm(forms.ModelForm):
     class Meta:
         model = StateRule
         widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
-        fields = [
-            "state",
-            "dry_needling_permitted",
-            "permitted_professions",
-            "min_training_hours",
-            "min_years_licensed",
-            "source",
-            "source_url",
-            "checked_on",
-            "notes",
-        ]
+        fields = list(services.STATE_RULE_FIELDS)
 
 
 @admin.register(StateRule)

@@ -65,6 +65,17 @@ def _today(context):
     return context.get("today") or timezone.localdate()
 
 
+def km_away(row) -> float | None:
+    """The search's exact `distance` annotation in km (None without a place), to the metre."""
+    distance = getattr(row, "distance", None)
+    return None if distance is None else round(distance.m / 1000, 3)
+
+
+def miles_away(row) -> float | None:
+    distance = getattr(row, "distance", None)
+    return None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3)
+
+
 class DistanceMixin(serializers.Serializer):
     """distance_km / distance_mi from the search's exact `distance` annotation (null without a place)."""
 
@@ -73,13 +84,11 @@ class DistanceMixin(serializers.Serializer):
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_km(self, obj):
-        distance = getattr(obj, "distance", None)
-        return None if distance is None else round(distance.m / 1000, 3)
+        return km_away(obj)
 
     @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_distance_mi(self, obj):
-        distance = getattr(obj, "distance", None)
-        return None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3)
+        return miles_away(obj)
 
 
 class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
@@ -134,7 +143,6 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
         """
         practitioner, location = listing.practitioner, listing.location
         terms = practitioner.terms
-        distance = getattr(listing, "distance", None)
         point = location.point
         return {
             "id": practitioner.id,
@@ -148,8 +156,8 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
             "specialties": [{"slug": slug, "name": name} for slug, name in terms["specialties"]],
             "techniques": [{"slug": slug, "name": name} for slug, name in terms["techniques"]],
             "languages": [{"code": code, "name": name} for code, name in terms["languages"]],
-            "distance_km": None if distance is None else round(distance.m / 1000, 3),
-            "distance_mi": None if distance is None else round(distance.m / 1000 / KM_PER_MILE, 3),
+            "distance_km": km_away(listing),
+            "distance_mi": miles_away(listing),
             "location": {
                 "id": location.id,
                 "clinic": {"id": location.clinic.id, "name": location.clinic.name, "slug": location.clinic.slug},
