@@ -48,6 +48,9 @@ class Action(models.TextChoices):
     VERIFY = "verify", "Verify"
     REJECT = "reject", "Reject"
     REVOKE = "revoke", "Revoke"
+    # Not an admin's decision: the clinic changed the facts of a verified
+    # credential, which sends it back to the queue.
+    RESUBMIT = "resubmit", "Changed by the clinic and resubmitted"
 
 
 # How long a verified certification stays good before someone looks again.
@@ -279,7 +282,9 @@ class VerificationQuerySet(models.QuerySet):
 
 
 class Verification(models.Model):
-    """One admin decision on one credential: who, when, what, how and why.
+    """One event in a credential's history: an admin's decision (who, when,
+    what, how and why), or a clinic's change to a verified credential that
+    sent it back to pending (the reason lists what changed).
 
     Append-only, so the trail can be trusted: save() refuses to change an
     existing row, delete() and the queryset's update()/delete() refuse, and
@@ -289,7 +294,8 @@ class Verification(models.Model):
 
     credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="verifications")
     action = models.CharField(max_length=8, choices=Action.choices)
-    method = models.CharField(max_length=24, choices=Method.choices)
+    # Blank only for a resubmission, which is not a verification.
+    method = models.CharField(max_length=24, choices=Method.choices, blank=True)
     reason = models.TextField(blank=True)
     decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decided_at = models.DateTimeField(default=timezone.now)

@@ -156,6 +156,7 @@ class Practitioner(TimeStamped):
     npi = models.CharField(
         "NPI", max_length=10, blank=True, validators=[validate_npi], help_text="National Provider Identifier."
     )
+    email = models.EmailField(blank=True, help_text="Private: for the clinic and the admins, never shown to patients.")
     bio = models.TextField(blank=True)
     years_dry_needling = models.PositiveSmallIntegerField(
         null=True, blank=True, help_text="Years practising dry needling."
