@@ -781,11 +781,12 @@ def seed_practitioners(ctx: SeedContext) -> range:
                     tech=TECHNIQUES[techniques[0]][1],
                 )
                 yield (
-                    start + index, ctx.now, ctx.now, name, slug, profession, npi, bio, years, sessions, hours,
+                    start + index, ctx.now, ctx.now, name, slug, profession, npi, f"{slug}@example.com", bio,
+                    years, sessions, hours,
                 )
 
     columns = (
-        "id", "created_at", "updated_at", "name", "slug", "profession", "npi", "bio", "years_dry_needling",
+        "id", "created_at", "updated_at", "name", "slug", "profession", "npi", "email", "bio", "years_dry_needling",
         "typical_sessions", "verified_training_hours",
     )
     with ctx.bar("practitioners", ctx.practitioners) as bar:
