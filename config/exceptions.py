@@ -52,3 +52,11 @@ class Conflict(exceptions.APIException):
     status_code = status.HTTP_409_CONFLICT
     default_detail = "The request conflicts with the current state of the resource."
     default_code = "conflict"
+
+
+class FieldNotFound(exceptions.NotFound):
+    """A 404 for an id given in a body that the user may not reach (another clinic's location,
+    say): the same answer as for an id that does not exist, so ids cannot be probed."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__({"detail": f"{field}: {message}", "errors": {field: [message]}})

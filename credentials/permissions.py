@@ -5,12 +5,6 @@ from rest_framework import permissions
 from . import selectors
 
 
-class IsAdmin(permissions.IsAdminUser):
-    """Staff users only (anonymous: 401, anyone else: 403)."""
-
-    message = "Only admins may do this."
-
-
 class IsAdminOrReadOnly(permissions.BasePermission):
     message = "Only admins may change this."
 

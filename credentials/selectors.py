@@ -8,14 +8,11 @@ import datetime
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from directory.models import ClinicMembership, Listing, Practitioner
+from directory.permissions import is_admin
 
 from .models import Credential, StateRule, Status, Verification
 
 PUBLIC_CREDENTIALS_ATTR = "public_credentials_prefetched"
-
-
-def is_admin(user) -> bool:
-    return bool(user and user.is_authenticated and user.is_staff)
 
 
 def is_clinic_member(user) -> bool:

@@ -112,30 +112,72 @@ def credential_submit(
     return credential
 
 
-@transaction.atomic
-def credential_update(*, credential: Credential, data: dict, today: datetime.date | None = None) -> Credential:
-    """Change a pending credential's details; once decided, it is a 409.
+def _describe(value) -> str:
+    if value in (None, ""):
+        return "(empty)"
+    return getattr(value, "slug", None) or str(value)
 
-    A decided credential is a record of what an admin checked: a changed
-    license is a new credential, submitted and verified on its own.
+
+@transaction.atomic
+def credential_update(
+    *, credential: Credential, data: dict, changed_by=None, today: datetime.date | None = None
+) -> Credential:
+    """Change a credential's details (never its status, kind or practitioner).
+
+    1. Pending: the details change; it is still waiting for a decision.
+    2. Verified: what an admin checked is no longer what the record says,
+       so it goes back to pending and into the queue (the practitioner
+       stops counting it until it is verified again), and its history
+       records who changed which facts. To renew a license without a gap,
+       submit the new one instead.
+    3. Rejected or revoked: a 409; submit a new credential.
+    A change that changes nothing leaves the credential as it is.
     """
     today = _today(today)
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
-    if credential.status != Status.PENDING:
-        raise CredentialConflict(
-            f"Only a pending credential can be changed; this one is {credential.status}. Submit a new one instead."
-        )
+    if credential.status not in (Status.PENDING, Status.VERIFIED):
+        raise CredentialConflict(f"This credential is {credential.status} and cannot be changed; submit a new one.")
     unknown = set(data) - set(UPDATABLE_FIELDS)
     if unknown:
         raise ValidationError({field: "This field cannot be changed." for field in sorted(unknown)})
+    changes = []
     for field, value in data.items():
         if field in {"name", "issuer", "jurisdiction", "license_number", "profession"} and value is None:
             value = ""
-        setattr(credential, field, value)
+        before = getattr(credential, field)
+        if field == "document" or before != value:
+            changes.append((field, before))
+            setattr(credential, field, value)
+    if not changes:
+        return credential
     credential.full_clean()
     _check_not_in_future(credential, today)
+
+    before_status = credential.status
+    if before_status == Status.VERIFIED:
+        credential.status = Status.PENDING
+        credential.verified_at = None
+        credential.method = ""
+        credential.next_review_due = None
     credential.save()
-    # Pending credentials do not count, but keep the promise "every change requalifies".
+    if before_status == Status.VERIFIED:
+        described = "; ".join(
+            f"{field} changed" if field in ("document", "license_number")
+            else f"{field}: {_describe(before)} -> {_describe(getattr(credential, field))}"
+            for field, before in changes
+        )
+        verification = Verification(
+            credential=credential,
+            action=Action.RESUBMIT,
+            method="",
+            reason=f"Changed by the clinic, back to pending: {described}.",
+            decided_by=changed_by,
+            decided_at=timezone.now(),
+            status_before=before_status,
+            status_after=Status.PENDING,
+        )
+        verification.full_clean()
+        verification.save()
     practitioner_requalify(practitioner=credential.practitioner, today=today)
     return credential
 

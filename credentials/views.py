@@ -16,11 +16,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.exceptions import FieldNotFound
 from directory.pagination import SearchPagination
+from directory.permissions import IsAdmin
 
 from . import selectors, services
 from .filters import CredentialFilter, VerificationQueueFilter
-from .permissions import IsAdmin, IsAdminOrReadOnly, IsClinicMemberOrAdmin
+from .permissions import IsAdminOrReadOnly, IsClinicMemberOrAdmin
 from .serializers import (
     CredentialInputSerializer,
     CredentialSerializer,
@@ -72,15 +74,22 @@ class CredentialListCreateView(TodayMixin, ScopedCredentialMixin, generics.ListC
     def post(self, request, *args, **kwargs):
         serializer = CredentialInputSerializer(data=request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        # Another clinic's practitioner answers 404, like one that does not exist.
+        practitioner = selectors.practitioners_managed_by(request.user).filter(pk=data.pop("practitioner")).first()
+        if practitioner is None:
+            raise FieldNotFound("practitioner", "No such practitioner at your clinics.")
         credential = services.credential_submit(
-            submitted_by=request.user, today=self.today, **serializer.validated_data
+            practitioner=practitioner, submitted_by=request.user, today=self.today, **data
         )
         output = CredentialSerializer(credential, context=self.get_serializer_context())
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 
 class CredentialDetailView(TodayMixin, ScopedCredentialMixin, generics.RetrieveAPIView):
-    """One credential; PATCH corrects it while it is pending (409 once decided)."""
+    """One credential. PATCH changes its details: a pending one stays pending; a verified one
+    goes back to pending and into the queue (its history says what changed); a rejected or
+    revoked one is a 409."""
 
     serializer_class = CredentialSerializer
     http_method_names = ["get", "patch", "head", "options"]
@@ -91,7 +100,9 @@ class CredentialDetailView(TodayMixin, ScopedCredentialMixin, generics.RetrieveA
         credential = self.get_object()
         serializer = CredentialUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
-        credential = services.credential_update(credential=credential, data=serializer.validated_data, today=self.today)
+        credential = services.credential_update(
+            credential=credential, data=serializer.validated_data, changed_by=request.user, today=self.today
+        )
         return Response(CredentialSerializer(credential, context=self.get_serializer_context()).data)
 
 

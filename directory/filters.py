@@ -19,7 +19,8 @@ from django.utils import timezone
 from config.filters import StrictFilterSet, StrictForm, literal_error
 
 from . import geocoding, selectors, vocabulary
-from .models import Language, Listing, Location, Practitioner, Profession, Specialty, Technique
+from .models import ClinicMembership, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
+from .states import USState
 
 class StrictBooleanField(forms.Field):
     """true/false (also 1/0, yes/no); anything else is an error, not "no filter"."""
@@ -340,3 +341,32 @@ class ClinicSearchFilter(PlaceFilterSet):
 
     def group(self, queryset):
         return selectors.location_search(queryset, origin=self.origin)
+
+
+# --- clinic self-service lists ----------------------------------------------
+# Few or no filters, but strict: a misspelt parameter is a 400, not ignored.
+
+
+class ClinicMemberFilter(StrictFilterSet):
+    role = filters.ChoiceFilter(choices=ClinicMembership.Role.choices, help_text="owner or staff.")
+
+    class Meta(StrictFilterSet.Meta):
+        model = ClinicMembership
+        fields: list[str] = []
+
+
+class ClinicLocationFilter(StrictFilterSet):
+    state = filters.ChoiceFilter(choices=USState.choices, help_text="Only locations in this US state.")
+
+    class Meta(StrictFilterSet.Meta):
+        model = Location
+        fields: list[str] = []
+
+
+class ClinicPractitionerFilter(StrictFilterSet):
+    location = filters.NumberFilter(field_name="listings__location_id", help_text="Only those working at this location.")
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the practitioner's name.")
+
+    class Meta(StrictFilterSet.Meta):
+        model = Practitioner
+        fields: list[str] = []

@@ -127,12 +127,26 @@ class Location(TimeStamped):
         return f"{self.clinic.name}: {self.address}, {self.city}, {self.state}"
 
     def clean(self):
-        """Geocode a location without coordinates, so the error lands on postal_code."""
-        if self.point is None and self.postal_code:
-            try:
-                self.point = geocoding.zip_to_point(self.postal_code)
-            except geocoding.UnknownPlace as exc:
-                raise ValidationError({"postal_code": str(exc)}) from exc
+        """Check the ZIP against the state, fill in what it implies, so errors land on postal_code.
+
+        1. A ZIP in the bundled table must lie in the location's state: the
+           state decides which licenses count, so a typo in either would
+           list the practitioner under the wrong board's rules.
+        2. A location without coordinates gets the ZIP's centroid.
+        3. A ZIP missing from the table is accepted only with coordinates.
+        """
+        if not self.postal_code or not geocoding.ZIP_RE.match(self.postal_code):
+            return
+        try:
+            _, _, _, state = geocoding.zip_record(self.postal_code)
+        except geocoding.UnknownPlace as exc:
+            if self.point is None:
+                raise ValidationError({"postal_code": f"{exc} Give the location's lat and lon."}) from exc
+            return
+        if self.state and state != self.state:
+            raise ValidationError({"postal_code": f"ZIP code {self.postal_code} is in {state}, not {self.state}."})
+        if self.point is None:
+            self.point = geocoding.zip_to_point(self.postal_code)
 
     def save(self, *args, **kwargs):
         """Save, geocoding a missing point first and keeping listings' copies of it in step.

@@ -27,7 +27,8 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from credentials.selectors import public_credentials_prefetch
 
-from .models import Clinic, Listing, Location, Practitioner
+from .permissions import is_admin
+from .models import Clinic, ClinicMembership, Listing, Location, Practitioner
 from .vocabulary import VOCABULARIES, terms
 
 KM_PER_MILE = 1.609344
@@ -227,3 +228,44 @@ def clinic_profiles() -> QuerySet[Clinic]:
 
 def default_radius_m() -> float:
     return settings.SEARCH_DEFAULT_RADIUS_KM * 1000
+
+
+# --- clinic self-service ----------------------------------------------------
+
+
+def clinics_managed_by(user) -> QuerySet[Clinic]:
+    """Clinics a user may manage: every clinic for admins, their own (any role) for members."""
+    if is_admin(user):
+        return Clinic.objects.all()
+    if not (user and user.is_authenticated):
+        return Clinic.objects.none()
+    return Clinic.objects.filter(memberships__user=user).distinct()
+
+
+def clinic_role(user, clinic: Clinic) -> str | None:
+    """The user's role at the clinic ("owner", "staff"), or None."""
+    if not (user and user.is_authenticated):
+        return None
+    return ClinicMembership.objects.filter(user=user, clinic=clinic).values_list("role", flat=True).first()
+
+
+def clinic_members(clinic: Clinic) -> QuerySet[ClinicMembership]:
+    return ClinicMembership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__username")
+
+
+def clinic_locations(clinic: Clinic) -> QuerySet[Location]:
+    return Location.objects.filter(clinic=clinic).select_related("clinic").order_by("id")
+
+
+def clinic_practitioners(clinic: Clinic) -> QuerySet[Practitioner]:
+    """Practitioners listed at any of the clinic's locations, by name, with their terms and
+    their listings at this clinic (in `clinic_listings`)."""
+    here = Listing.objects.filter(location__clinic=clinic)
+    return (
+        Practitioner.objects.filter(Exists(here.filter(practitioner_id=OuterRef("pk"))))
+        .prefetch_related(
+            *PRACTITIONER_RELATIONS,
+            Prefetch("listings", queryset=here.order_by("location_id"), to_attr="clinic_listings"),
+        )
+        .order_by("name", "id")
+    )

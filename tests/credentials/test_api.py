@@ -107,11 +107,20 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
     row = searched(api, practitioner)
     assert (row["qualified"], row["verified_training_hours"]) == (True, 54)
 
-    # A decided credential is no longer the clinic's to change, nor verifiable twice.
-    response = as_clinic.patch(f"/api/v1/credentials/{license_['id']}/", {"license_number": "X"}, format="json")
-    assert response.status_code == 409 and "pending" in response.json()["detail"]
+    # A verified credential cannot be verified twice.
     response = as_admin.post(f"/api/v1/credentials/{license_['id']}/verify", {"method": "primary_source"})
     assert response.status_code == 409 and "already verified" in response.json()["detail"]
+
+    # The clinic corrects the license number: what was verified no longer holds, so it is
+    # pending again, back in the queue, and patients stop seeing the practitioner.
+    response = as_clinic.patch(f"/api/v1/credentials/{license_['id']}/", {"license_number": "PT-60912"}, format="json")
+    assert response.status_code == 200, response.content
+    assert (response.json()["status"], response.json()["verified_at"], response.json()["method"]) == ("pending", None, "")
+    assert [row["id"] for row in as_admin.get("/api/v1/verification-queue/").json()["results"]] == [license_["id"]]
+    assert searched(api, practitioner)["qualified"] is False
+    response = as_admin.post(f"/api/v1/credentials/{license_['id']}/verify", {"method": "primary_source"})
+    assert (response.status_code, response.json()["status"]) == (200, "verified")
+    assert searched(api, practitioner)["qualified"] is True
 
     # The board suspends the license: the admin revokes it, and the listing drops.
     response = as_admin.post(
@@ -129,9 +138,15 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
     history = as_clinic.get(f"/api/v1/credentials/{license_['id']}/history/").json()
     assert [(h["action"], h["method"], h["status_before"], h["status_after"], h["decided_by"]) for h in history] == [
         ("verify", "primary_source", "pending", "verified", "verifier"),
+        ("resubmit", "", "verified", "pending", "front-desk"),
+        ("verify", "primary_source", "pending", "verified", "verifier"),
         ("revoke", "primary_source", "verified", "revoked", "verifier"),
     ]
-    assert history[1]["reason"] == "Suspended by the board."
+    assert history[1]["reason"] == "Changed by the clinic, back to pending: license_number changed."
+    assert history[3]["reason"] == "Suspended by the board."
+    # A revoked credential is the record of a decision: the clinic cannot change it.
+    response = as_clinic.patch(f"/api/v1/credentials/{license_['id']}/", {"license_number": "X"}, format="json")
+    assert response.status_code == 409 and "revoked" in response.json()["detail"]
     assert all(h["decided_at"] for h in history)
 
     # The clinic (not the public) can fetch the document.
@@ -180,7 +195,7 @@ def test_list_credentials_needs_a_login_and_a_clinic(personas, client_for):
 
 
 @pytest.mark.parametrize(
-    ("persona", "expected"), [("admin", 201), ("clinic", 201), ("other_clinic", 400), ("anonymous", 401)]
+    ("persona", "expected"), [("admin", 201), ("clinic", 201), ("other_clinic", 404), ("anonymous", 401)]
 )
 def test_submit_a_credential(personas, today, practitioner, persona, expected):
     response = personas[persona].post("/api/v1/credentials/", license_body(practitioner), format="json")

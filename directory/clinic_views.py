@@ -1,0 +1,225 @@
+"""Clinic self-service API: a clinic's staff keep their clinic, members, locations and
+practitioners right. Every id in a path or body is looked up within the clinics the
+user manages, so another clinic's objects answer 404, exactly like missing ones."""
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.functional import cached_property
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+
+from config.exceptions import FieldNotFound
+
+from . import selectors, services, views
+from .clinic_serializers import (
+    ClinicInputSerializer,
+    ClinicStaffSerializer,
+    LocationInputSerializer,
+    LocationStaffSerializer,
+    MemberInputSerializer,
+    MemberSerializer,
+    PractitionerInputSerializer,
+    PractitionerStaffSerializer,
+)
+from .filters import ClinicLocationFilter, ClinicMemberFilter, ClinicPractitionerFilter
+from .models import Clinic, Location
+from .pagination import SearchPagination
+from .permissions import IsAdmin
+
+PRACTITIONER_TERMS = services.PRACTITIONER_TERMS
+
+
+def managed_clinic(request, pk):
+    """The clinic with this id if the user may manage it; 404 otherwise (even if it exists)."""
+    return get_object_or_404(selectors.clinics_managed_by(request.user), pk=pk)
+
+
+class ClinicListCreateView(views.ClinicSearchView):
+    """Clinics near a place (anyone); POST creates a clinic (admins)."""
+
+    def get_permissions(self):
+        if self.request.method == "POST":
+            return [IsAdmin()]
+        return super().get_permissions()
+
+    @extend_schema(request=ClinicInputSerializer, responses={201: ClinicStaffSerializer})
+    def post(self, request, *args, **kwargs):
+        serializer = ClinicInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        clinic = services.clinic_create(**serializer.validated_data)
+        return Response(ClinicStaffSerializer(clinic).data, status=status.HTTP_201_CREATED)
+
+
+class ClinicDetailUpdateView(views.ClinicDetailView):
+    """A clinic's public profile (anyone); PATCH changes its details (its staff and admins)."""
+
+    http_method_names = ["get", "patch", "head", "options"]
+
+    def get_permissions(self):
+        if self.request.method == "PATCH":
+            return [permissions.IsAuthenticated()]
+        return super().get_permissions()
+
+    @extend_schema(request=ClinicInputSerializer, responses={200: ClinicStaffSerializer})
+    def patch(self, request, *args, **kwargs):
+        clinic = managed_clinic(request, kwargs["pk"])
+        serializer = ClinicInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        clinic = services.clinic_update(clinic=clinic, data=serializer.validated_data)
+        return Response(ClinicStaffSerializer(clinic).data)
+
+
+class ClinicScopedMixin:
+    """Views under /clinics/{clinic_pk}/: logged in, and a member of that clinic or an admin."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    pagination_class = SearchPagination
+
+    @cached_property
+    def clinic(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no clinic id
+            return Clinic(pk=0)
+        return managed_clinic(self.request, self.kwargs["clinic_pk"])
+
+    def get_serializer_context(self):
+        return {**super().get_serializer_context(), "today": timezone.localdate()}
+
+
+class ClinicMemberListView(ClinicScopedMixin, generics.ListCreateAPIView):
+    """Who has access to the clinic. POST `username` and `role`: admins add owners and staff,
+    the clinic's owners add staff."""
+
+    serializer_class = MemberSerializer
+    filterset_class = ClinicMemberFilter
+
+    def get_queryset(self):
+        return selectors.clinic_members(self.clinic)
+
+    @extend_schema(request=MemberInputSerializer, responses={201: MemberSerializer, 200: MemberSerializer})
+    def post(self, request, *args, **kwargs):
+        clinic = self.clinic
+        serializer = MemberInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        existed = selectors.clinic_members(clinic).filter(user__username=serializer.validated_data["username"]).exists()
+        membership = services.membership_add(clinic=clinic, added_by=request.user, **serializer.validated_data)
+        return Response(MemberSerializer(membership).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+
+
+class ClinicMemberDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):
+    """One member, by user id; DELETE takes their access away (owners: staff only)."""
+
+    serializer_class = MemberSerializer
+    lookup_field = "user_id"
+    lookup_url_kwarg = "user_id"
+
+    def get_queryset(self):
+        return selectors.clinic_members(self.clinic)
+
+    def perform_destroy(self, instance):
+        services.membership_remove(membership=instance, removed_by=self.request.user)
+
+
+def _coordinates(data: dict) -> dict:
+    return {"lat": data.pop("lat", None), "lon": data.pop("lon", None)}
+
+
+class LocationListCreateView(ClinicScopedMixin, generics.ListCreateAPIView):
+    """The clinic's locations. POST an address; without lat/lon it is placed at its ZIP's centroid."""
+
+    serializer_class = LocationStaffSerializer
+    filterset_class = ClinicLocationFilter
+
+    def get_queryset(self):
+        return selectors.clinic_locations(self.clinic)
+
+    @extend_schema(request=LocationInputSerializer, responses={201: LocationStaffSerializer})
+    def post(self, request, *args, **kwargs):
+        clinic = self.clinic
+        serializer = LocationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        location = services.location_create(clinic=clinic, data=data, **_coordinates(data))
+        return Response(LocationStaffSerializer(location).data, status=status.HTTP_201_CREATED)
+
+
+class LocationDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):
+    """One of the clinic's locations; PATCH changes it, DELETE removes it and its listings."""
+
+    serializer_class = LocationStaffSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    def get_queryset(self):
+        return selectors.clinic_locations(self.clinic)
+
+    @extend_schema(request=LocationInputSerializer, responses={200: LocationStaffSerializer})
+    def patch(self, request, *args, **kwargs):
+        location = self.get_object()
+        serializer = LocationInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        data = dict(serializer.validated_data)
+        location = services.location_update(location=location, data=data, **_coordinates(data))
+        return Response(LocationStaffSerializer(location).data)
+
+    def perform_destroy(self, instance):
+        services.location_delete(location=instance)
+
+
+class PractitionerWriteMixin(ClinicScopedMixin):
+    def get_queryset(self):
+        return selectors.clinic_practitioners(self.clinic)
+
+    def resolve(self, validated: dict) -> dict:
+        """Split validated input into the service's arguments, finding location ids within
+        this clinic only (any other id, another clinic's included, is a 404)."""
+        data = dict(validated)
+        arguments = {relation: data.pop(relation) for relation in PRACTITIONER_TERMS if relation in data}
+        if "locations" in data:
+            ids = data.pop("locations")
+            found = {location.pk: location for location in Location.objects.filter(clinic=self.clinic, pk__in=ids)}
+            missing = [pk for pk in ids if pk not in found]
+            if missing:
+                raise FieldNotFound("locations", f"No location {missing[0]} at this clinic.")
+            arguments["locations"] = [found[pk] for pk in dict.fromkeys(ids)]
+        return {"data": data, **arguments}
+
+    def respond(self, practitioner, code=status.HTTP_200_OK):
+        practitioner = self.get_queryset().get(pk=practitioner.pk)
+        return Response(PractitionerStaffSerializer(practitioner, context=self.get_serializer_context()).data, status=code)
+
+
+class PractitionerListCreateView(PractitionerWriteMixin, generics.ListCreateAPIView):
+    """Practitioners working at the clinic; POST adds one at some of its locations."""
+
+    serializer_class = PractitionerStaffSerializer
+    filterset_class = ClinicPractitionerFilter
+
+    @extend_schema(request=PractitionerInputSerializer, responses={201: PractitionerStaffSerializer})
+    def post(self, request, *args, **kwargs):
+        clinic = self.clinic
+        serializer = PractitionerInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        practitioner = services.practitioner_create(clinic=clinic, **self.resolve(serializer.validated_data))
+        return self.respond(practitioner, status.HTTP_201_CREATED)
+
+
+class PractitionerDetailView(PractitionerWriteMixin, generics.RetrieveDestroyAPIView):
+    """One of the clinic's practitioners; PATCH changes them (and where they work here);
+    DELETE means they no longer work at this clinic (their listings here go)."""
+
+    serializer_class = PractitionerStaffSerializer
+    http_method_names = ["get", "patch", "delete", "head", "options"]
+
+    @extend_schema(request=PractitionerInputSerializer, responses={200: PractitionerStaffSerializer})
+    def patch(self, request, *args, **kwargs):
+        practitioner = self.get_object()
+        serializer = PractitionerInputSerializer(data=request.data, partial=True)
+        serializer.is_valid(raise_exception=True)
+        practitioner = services.practitioner_update(
+            clinic=self.clinic, practitioner=practitioner, **self.resolve(serializer.validated_data)
+        )
+        return self.respond(practitioner)
+
+    def perform_destroy(self, instance):
+        services.practitioner_remove(clinic=self.clinic, practitioner=instance)

@@ -1,0 +1,264 @@
+"""Writes of the directory that clinics make themselves: the clinic, its members, its
+locations, and the practitioners who work there.
+
+A clinic only ever touches its own rows: the views resolve every id (the
+clinic, a location, a practitioner) within the clinics the user manages,
+and these services never reach past the clinic they are given; a
+practitioner who also works elsewhere keeps the other clinic's listings.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.contrib.gis.geos import Point
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from config.exceptions import Conflict
+
+from . import geocoding
+from .permissions import is_admin
+from .models import Clinic, ClinicMembership, Language, Listing, Location, Practitioner, Specialty, Technique, unique_slug
+
+CLINIC_FIELDS = ("name", "website", "phone", "email")
+LOCATION_FIELDS = ("name", "address", "city", "state", "postal_code", "phone", "accepting_new_patients")
+PRACTITIONER_FIELDS = ("name", "profession", "npi", "email", "bio", "years_dry_needling", "typical_sessions")
+PRACTITIONER_TERMS = ("specialties", "techniques", "languages")
+# Fields that may be empty (None); every other text field is "" when empty.
+PRACTITIONER_NULLABLE = ("years_dry_needling", "typical_sessions")
+
+
+class NpiTaken(Conflict):
+    """Another practitioner in the directory already has this NPI (HTTP 409)."""
+
+    def __init__(self, npi: str):
+        message = (
+            f"A practitioner with NPI {npi} is already in the directory. "
+            "If they now also work at your clinic, ask an admin to add them to your locations."
+        )
+        super().__init__({"detail": f"npi: {message}", "errors": {"npi": [message]}})
+
+
+def _reject_unknown(data: dict, allowed: Iterable[str]) -> None:
+    unknown = set(data) - set(allowed)
+    if unknown:
+        raise ValidationError({field: "This field cannot be set here." for field in sorted(unknown)})
+
+
+# --- clinics and members ----------------------------------------------------
+
+
+@transaction.atomic
+def clinic_create(*, name: str, website: str = "", phone: str = "", email: str = "") -> Clinic:
+    clinic = Clinic(name=name, website=website or "", phone=phone or "", email=email or "")
+    clinic.slug = unique_slug(Clinic, name)
+    clinic.full_clean()
+    clinic.save()
+    return clinic
+
+
+@transaction.atomic
+def clinic_update(*, clinic: Clinic, data: dict) -> Clinic:
+    """Change the clinic's name and contact details; its slug (its public address) stays."""
+    _reject_unknown(data, CLINIC_FIELDS)
+    for field, value in data.items():
+        setattr(clinic, field, value if value is not None else "")
+    clinic.full_clean()
+    clinic.save()
+    return clinic
+
+
+@transaction.atomic
+def membership_add(*, clinic: Clinic, username: str, role: str, added_by) -> ClinicMembership:
+    """Give an existing user access to the clinic, or change their role there.
+
+    Admins may add owners and staff; a clinic's owner may add staff.
+    Adding someone who is already a member sets their role.
+    """
+    if role not in ClinicMembership.Role.values:
+        raise ValidationError({"role": f"Unknown role '{role}'. Known: {', '.join(ClinicMembership.Role.values)}."})
+    if not is_admin(added_by):
+        adder_role = ClinicMembership.objects.filter(clinic=clinic, user=added_by).values_list("role", flat=True).first()
+        if adder_role != ClinicMembership.Role.OWNER:
+            raise PermissionDenied("Only the clinic's owners and admins may add members.")
+        if role != ClinicMembership.Role.STAFF:
+            raise PermissionDenied("Only admins may make someone an owner.")
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None:
+        raise ValidationError({"username": f"No user is called '{username}'. An admin creates the account first."})
+    membership, created = ClinicMembership.objects.get_or_create(clinic=clinic, user=user, defaults={"role": role})
+    if not created and membership.role != role:
+        if not is_admin(added_by):
+            raise PermissionDenied("Only admins may change an existing member's role.")
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
+    """Take a user's access away. Owners may remove staff; admins anyone; the last owner stays."""
+    if not is_admin(removed_by):
+        remover_role = (
+            ClinicMembership.objects.filter(clinic=membership.clinic, user=removed_by).values_list("role", flat=True).first()
+        )
+        if remover_role != ClinicMembership.Role.OWNER or membership.role == ClinicMembership.Role.OWNER:
+            raise PermissionDenied("Only admins may remove an owner; owners may remove staff.")
+    owners = ClinicMembership.objects.select_for_update().filter(clinic=membership.clinic, role=ClinicMembership.Role.OWNER)
+    if membership.role == ClinicMembership.Role.OWNER and owners.count() == 1:
+        raise Conflict("This is the clinic's only owner: make someone else owner first.")
+    membership.delete()
+
+
+# --- locations --------------------------------------------------------------
+
+
+def _place(location: Location, *, lat: float | None, lon: float | None, moved: bool) -> None:
+    """Set the point from lat/lon when given; otherwise re-geocode a location whose ZIP changed
+    (Location.clean() puts the ZIP's centroid on a location without a point), and fill a
+    missing city from the ZIP."""
+    if lat is not None and lon is not None:
+        location.point = Point(lon, lat, srid=4326)
+    elif moved:
+        location.point = None
+    if not location.city:
+        try:
+            location.city = geocoding.zip_record(location.postal_code)[2]
+        except geocoding.UnknownPlace:
+            pass  # full_clean() names the field
+
+
+@transaction.atomic
+def location_create(*, clinic: Clinic, data: dict, lat: float | None = None, lon: float | None = None) -> Location:
+    """Add a location; without lat/lon it is placed at its ZIP code's centroid."""
+    _reject_unknown(data, LOCATION_FIELDS)
+    location = Location(clinic=clinic, **data)
+    _place(location, lat=lat, lon=lon, moved=True)
+    location.full_clean()
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_update(
+    *, location: Location, data: dict, lat: float | None = None, lon: float | None = None
+) -> Location:
+    """Change a location. A new ZIP without lat/lon moves it to that ZIP's centroid; its
+    listings follow (Location.save), and a move to another state requalifies them."""
+    _reject_unknown(data, LOCATION_FIELDS)
+    location = Location.objects.select_for_update().get(pk=location.pk)
+    moved = "postal_code" in data and data["postal_code"] != location.postal_code
+    for field, value in data.items():
+        setattr(location, field, value)
+    _place(location, lat=lat, lon=lon, moved=moved)
+    location.full_clean()
+    location.save()
+    return location
+
+
+@transaction.atomic
+def location_delete(*, location: Location) -> None:
+    """Remove a location and its listings; its practitioners stay listed wherever else they work."""
+    location.delete()
+
+
+# --- practitioners ----------------------------------------------------------
+
+
+def _check_npi_free(npi: str, practitioner: Practitioner | None = None) -> None:
+    if not npi:
+        return
+    others = Practitioner.objects.filter(npi=npi)
+    if practitioner is not None:
+        others = others.exclude(pk=practitioner.pk)
+    if others.exists():
+        raise NpiTaken(npi)
+
+
+def _set_locations(practitioner: Practitioner, clinic: Clinic, locations: list[Location]) -> None:
+    """List the practitioner at exactly these of the clinic's locations; other clinics' listings stay."""
+    if not locations:
+        raise ValidationError({"locations": "Give at least one of the clinic's locations."})
+    if any(location.clinic_id != clinic.pk for location in locations):
+        raise ValidationError({"locations": "A location of another clinic cannot be used here."})
+    wanted = {location.pk: location for location in locations}
+    current = set(Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).values_list("location_id", flat=True))
+    Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).exclude(location_id__in=wanted).delete()
+    for location_id in sorted(set(wanted) - current):
+        # One save() per listing: it copies the location's point and state, and the
+        # credentials app's signal requalifies the practitioner at the new location.
+        Listing(practitioner=practitioner, location=wanted[location_id]).save()
+
+
+def _set_terms(practitioner: Practitioner, terms: dict) -> None:
+    for relation in PRACTITIONER_TERMS:
+        if relation in terms and terms[relation] is not None:
+            getattr(practitioner, relation).set(terms[relation])
+
+
+@transaction.atomic
+def practitioner_create(
+    *,
+    clinic: Clinic,
+    data: dict,
+    locations: list[Location],
+    specialties: list[Specialty] | None = None,
+    techniques: list[Technique] | None = None,
+    languages: list[Language] | None = None,
+) -> Practitioner:
+    """Add a practitioner who works at some of the clinic's locations."""
+    _reject_unknown(data, PRACTITIONER_FIELDS)
+    _check_npi_free(data.get("npi") or "")
+    practitioner = Practitioner(
+        **{field: "" if value is None and field not in PRACTITIONER_NULLABLE else value for field, value in data.items()}
+    )
+    practitioner.slug = unique_slug(Practitioner, practitioner.name)
+    practitioner.full_clean()
+    practitioner.save()
+    _set_terms(practitioner, {"specialties": specialties, "techniques": techniques, "languages": languages})
+    _set_locations(practitioner, clinic, locations)
+    return practitioner
+
+
+@transaction.atomic
+def practitioner_update(
+    *,
+    clinic: Clinic,
+    practitioner: Practitioner,
+    data: dict,
+    locations: list[Location] | None = None,
+    specialties: list[Specialty] | None = None,
+    techniques: list[Technique] | None = None,
+    languages: list[Language] | None = None,
+) -> Practitioner:
+    """Change a practitioner's details, terms, and which of this clinic's locations they work at."""
+    _reject_unknown(data, PRACTITIONER_FIELDS)
+    practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
+    if "npi" in data:
+        _check_npi_free(data["npi"] or "", practitioner)
+    data = {
+        field: "" if value is None and field not in PRACTITIONER_NULLABLE else value for field, value in data.items()
+    }
+    changed = [field for field, value in data.items() if getattr(practitioner, field) != value]
+    for field in changed:
+        setattr(practitioner, field, data[field])
+    if changed:
+        practitioner.full_clean()
+        # update_fields tells the credentials app whether the profession (which decides
+        # which licenses count) changed.
+        practitioner.save(update_fields=[*changed, "updated_at"])
+    _set_terms(practitioner, {"specialties": specialties, "techniques": techniques, "languages": languages})
+    if locations is not None:
+        _set_locations(practitioner, clinic, locations)
+    return practitioner
+
+
+@transaction.atomic
+def practitioner_remove(*, clinic: Clinic, practitioner: Practitioner) -> None:
+    """The practitioner no longer works at this clinic: remove their listings here.
+
+    The practitioner (and their credentials) stay: they may work elsewhere,
+    and their credential history is kept.
+    """
+    Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).delete()
