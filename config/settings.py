@@ -162,6 +162,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "config.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
     "DEFAULT_RENDERER_CLASSES": [
         "rest_framework.renderers.JSONRenderer",
         "rest_framework.renderers.BrowsableAPIRenderer",
@@ -173,6 +178,8 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/minute"),
         "user": env.str("THROTTLE_USER", default="600/minute"),
+        # Failed logins per client address (config.auth), whatever the username.
+        "login_failures": env.str("THROTTLE_LOGIN_FAILURES", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -212,6 +219,10 @@ SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
 # zero; this is the minimum of verified dry needling training hours there
 # (the API shows it next to the state rules).
 PLATFORM_DEFAULT_MIN_TRAINING_HOURS = env.int("PLATFORM_DEFAULT_MIN_TRAINING_HOURS", default=50)
+
+# Roster import (CSV): bounded before a row is applied; larger rosters are split.
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=2000)
+ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=2 * 1024 * 1024)
 
 LOGGING = {
     "version": 1,

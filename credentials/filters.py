@@ -4,7 +4,11 @@ A malformed value, or a parameter no filter knows, is a 400 naming the
 parameter (django-filter's form validation, reshaped by config.exceptions).
 """
 
+import datetime
+
 import django_filters as filters
+from django import forms
+from django.utils import timezone
 
 from config.filters import StrictFilterSet
 from directory.states import USState
@@ -45,3 +49,33 @@ class VerificationQueueFilter(StrictFilterSet):
 
     def filter_status(self, queryset, name, value):
         return queryset.filter(status=Status.PENDING if value == "pending" else Status.VERIFIED)
+
+
+class IntegerFilter(filters.NumberFilter):
+    field_class = forms.IntegerField
+
+
+class ExpiringCredentialFilter(StrictFilterSet):
+    """The window is always applied: `within_days` days from today, 90 when not given."""
+
+    DEFAULT_WITHIN_DAYS = 90
+
+    within_days = IntegerFilter(
+        method="filter_within_days",
+        min_value=0,
+        max_value=3650,
+        help_text="Credentials expiring within this many days, and those already expired (default 90).",
+    )
+    kind = filters.ChoiceFilter(choices=Kind.choices, help_text="license, certification or training.")
+
+    class Meta(StrictFilterSet.Meta):
+        model = Credential
+        fields: list[str] = []
+
+    def filter_queryset(self, queryset):
+        if self.form.cleaned_data.get("within_days") is None:
+            queryset = self.filter_within_days(queryset, "within_days", self.DEFAULT_WITHIN_DAYS)
+        return super().filter_queryset(queryset)
+
+    def filter_within_days(self, queryset, name, value):
+        return queryset.filter(expires_on__lte=timezone.localdate() + datetime.timedelta(days=value))

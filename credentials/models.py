@@ -297,7 +297,11 @@ class Verification(models.Model):
     # Blank only for a resubmission, which is not a verification.
     method = models.CharField(max_length=24, choices=Method.choices, blank=True)
     reason = models.TextField(blank=True)
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty only for a resubmission made by an operator's command (a roster import run
+    # from the shell); every admin decision names its admin.
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     decided_at = models.DateTimeField(default=timezone.now)
     status_before = models.CharField(max_length=16, choices=Status.choices)
     status_after = models.CharField(max_length=16, choices=Status.choices)
@@ -312,6 +316,10 @@ class Verification(models.Model):
         return (
             f"{self.get_action_display()} {self.credential_id} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"
         )
+
+    def clean(self):
+        if self.action != Action.RESUBMIT and (self.decided_by_id is None or not self.method):
+            raise ValidationError("An admin's decision names the admin and the method.")
 
     def save(self, *args, **kwargs):
         if not self._state.adding:

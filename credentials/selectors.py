@@ -90,3 +90,29 @@ def public_credentials(practitioner: Practitioner, *, today: datetime.date) -> l
 
 def state_rules() -> QuerySet[StateRule]:
     return StateRule.objects.order_by("state")
+
+
+def expiring_credentials(*, clinic) -> QuerySet[Credential]:
+    """The clinic's practitioners' credentials that expire, soonest first: what the clinic
+    must renew (filters.ExpiringCredentialFilter sets the window).
+
+    Pending and verified ones only (a rejected or revoked one counts for
+    nothing anyway). One that has been renewed (a later credential of the
+    same kind, state and name, verified and expiring later or never) is left
+    out; one whose renewal is pending carries `renewal_pending`.
+    """
+    later = Credential.objects.filter(
+        practitioner_id=OuterRef("practitioner_id"),
+        kind=OuterRef("kind"),
+        jurisdiction=OuterRef("jurisdiction"),
+        name=OuterRef("name"),
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
+    at_clinic = Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__clinic=clinic)
+    return (
+        Credential.objects.filter(Exists(at_clinic))
+        .filter(status__in=[Status.PENDING, Status.VERIFIED], expires_on__isnull=False)
+        .exclude(Exists(later.filter(status=Status.VERIFIED)))
+        .annotate(renewal_pending=Exists(later.filter(status=Status.PENDING)))
+        .select_related("practitioner", "technique")
+        .order_by("expires_on", "practitioner__name", "id")
+    )

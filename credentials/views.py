@@ -11,25 +11,29 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import generics, parsers, serializers, status
+from rest_framework import exceptions, generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import FieldNotFound
+from directory.clinic_views import ClinicScopedMixin
 from directory.pagination import SearchPagination
 from directory.permissions import IsAdmin
 
-from . import selectors, services
-from .filters import CredentialFilter, VerificationQueueFilter
+from . import roster, selectors, services
+from .filters import CredentialFilter, ExpiringCredentialFilter, VerificationQueueFilter
 from .permissions import IsAdminOrReadOnly, IsClinicMemberOrAdmin
 from .serializers import (
     CredentialInputSerializer,
     CredentialSerializer,
     CredentialUpdateSerializer,
     DecisionInputSerializer,
+    ExpiringCredentialSerializer,
     QueueItemSerializer,
     ReasonedDecisionInputSerializer,
+    RosterImportInputSerializer,
+    RosterReportSerializer,
     StateRuleSerializer,
     VerificationSerializer,
 )
@@ -62,7 +66,6 @@ class CredentialListCreateView(TodayMixin, ScopedCredentialMixin, generics.ListC
 
     filterset_class = CredentialFilter
     pagination_class = SearchPagination
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     def get_serializer_class(self):
         return CredentialInputSerializer if self.request.method == "POST" else CredentialSerializer
@@ -93,7 +96,6 @@ class CredentialDetailView(TodayMixin, ScopedCredentialMixin, generics.RetrieveA
 
     serializer_class = CredentialSerializer
     http_method_names = ["get", "patch", "head", "options"]
-    parser_classes = [parsers.JSONParser, parsers.MultiPartParser, parsers.FormParser]
 
     @extend_schema(request=CredentialUpdateSerializer, responses={200: CredentialSerializer})
     def patch(self, request, *args, **kwargs):
@@ -228,3 +230,68 @@ class StateRuleDetailView(TodayMixin, generics.RetrieveAPIView):
         serializer.is_valid(raise_exception=True)
         rule = services.state_rule_update(rule=rule, data=serializer.validated_data, today=self.today)
         return Response(self.get_serializer(rule).data)
+
+
+class ClinicScopedView(TodayMixin, ClinicScopedMixin, generics.GenericAPIView):
+    """Under /clinics/{clinic_pk}/: the clinic's members and admins; any other clinic is a 404."""
+
+
+class ExpiringCredentialsView(ClinicScopedView, generics.ListAPIView):
+    """The clinic's credentials that expire within `within_days` (default 90) or have expired,
+    soonest first, with the days left; renewed ones are left out."""
+
+    serializer_class = ExpiringCredentialSerializer
+    filterset_class = ExpiringCredentialFilter
+
+    def get_queryset(self):
+        return selectors.expiring_credentials(clinic=self.clinic)
+
+
+class RosterFileProblem(exceptions.APIException):
+    status_code = status.HTTP_400_BAD_REQUEST
+    default_code = "invalid_roster"
+
+    def __init__(self, message: str, *, too_large: bool = False):
+        if too_large:
+            self.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+        super().__init__({"detail": f"file: {message}", "errors": {"file": [message]}})
+
+
+class RosterImportView(ClinicScopedView):
+    """Import practitioners (and their licenses) from a CSV; `dry_run=true` reports, row by
+    row, what would be created, updated and rejected, and writes nothing.
+
+    A real run is all or nothing: with any rejected row it is a 400 with the
+    same report and nothing is written. Re-importing a file changes nothing.
+    """
+
+    serializer_class = RosterImportInputSerializer
+
+    @extend_schema(
+        request={"multipart/form-data": RosterImportInputSerializer},
+        responses={200: RosterReportSerializer, 400: RosterReportSerializer},
+    )
+    def post(self, request, *args, **kwargs):
+        clinic = self.clinic
+        serializer = RosterImportInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        upload = serializer.validated_data["file"]
+        if upload.size > settings.ROSTER_MAX_BYTES:
+            raise RosterFileProblem(f"The file is larger than {settings.ROSTER_MAX_BYTES // 1024} KB; split it.", too_large=True)
+        try:
+            report = roster.roster_import(
+                clinic=clinic,
+                content=upload.read(),
+                dry_run=serializer.validated_data["dry_run"],
+                user=request.user,
+                today=self.today,
+            )
+        except roster.RosterFileError as exc:
+            raise RosterFileProblem(str(exc), too_large=exc.too_large) from None
+        body = RosterReportSerializer(report).data
+        if report.dry_run or report.applied:
+            return Response(body)
+        rejected = report.rejected
+        body["detail"] = f"{len(rejected)} row(s) rejected, so nothing was imported; first at line {rejected[0].line}."
+        body["errors"] = {"file": [f"Line {row.line}: {row.reason}" for row in rejected[:20]]}
+        return Response(body, status=status.HTTP_400_BAD_REQUEST)
