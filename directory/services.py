@@ -70,15 +70,19 @@ def clinic_update(*, clinic: Clinic, data: dict) -> Clinic:
 
 
 @transaction.atomic
-def membership_add(*, clinic: Clinic, username: str, role: str, added_by) -> ClinicMembership:
+def membership_add(
+    *, clinic: Clinic, username: str, role: str, added_by, by_operator: bool = False
+) -> ClinicMembership:
     """Give an existing user access to the clinic, or change their role there.
 
-    Admins may add owners and staff; a clinic's owner may add staff.
-    Adding someone who is already a member sets their role.
+    Admins (and operators at the shell, `by_operator`) may add owners and
+    staff; a clinic's owner may add staff. Adding someone who is already a
+    member sets their role.
     """
     if role not in ClinicMembership.Role.values:
         raise ValidationError({"role": f"Unknown role '{role}'. Known: {', '.join(ClinicMembership.Role.values)}."})
-    if not is_admin(added_by):
+    privileged = by_operator or is_admin(added_by)
+    if not privileged:
         adder_role = ClinicMembership.objects.filter(clinic=clinic, user=added_by).values_list("role", flat=True).first()
         if adder_role != ClinicMembership.Role.OWNER:
             raise PermissionDenied("Only the clinic's owners and admins may add members.")
@@ -89,7 +93,7 @@ def membership_add(*, clinic: Clinic, username: str, role: str, added_by) -> Cli
         raise ValidationError({"username": f"No user is called '{username}'. An admin creates the account first."})
     membership, created = ClinicMembership.objects.get_or_create(clinic=clinic, user=user, defaults={"role": role})
     if not created and membership.role != role:
-        if not is_admin(added_by):
+        if not privileged:
             raise PermissionDenied("Only admins may change an existing member's role.")
         membership.role = role
         membership.save(update_fields=["role"])

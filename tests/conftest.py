@@ -1,4 +1,5 @@
-"""Shared fixtures: API clients, a frozen "today", and vocabulary lookups."""
+"""Shared fixtures: API clients, the personas of the authenticated API, a frozen "today",
+and vocabulary lookups."""
 import datetime
 from unittest import mock
 
@@ -7,6 +8,8 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from directory.models import Language, Specialty, Technique
+from tests.credentials.factories import AdminFactory, MembershipFactory, UserFactory
+from tests.factories import ClinicFactory
 
 
 @pytest.fixture(autouse=True)
@@ -54,3 +57,54 @@ def today():
     day = datetime.date(2026, 3, 2)
     with mock.patch("django.utils.timezone.localdate", return_value=day):
         yield day
+
+
+# --- personas: an admin, a clinic's staff, another clinic's staff, anonymous ---------
+
+
+@pytest.fixture
+def admin(db):
+    """A staff user: the product's admin (is_staff, no superuser powers needed)."""
+    return AdminFactory(username="verifier")
+
+
+@pytest.fixture
+def clinic(db):
+    return ClinicFactory(name="Harbor Physical Therapy")
+
+
+@pytest.fixture
+def other_clinic(db):
+    return ClinicFactory(name="Elsewhere Spine Center")
+
+
+@pytest.fixture
+def clinic_user(clinic):
+    return MembershipFactory(clinic=clinic, user=UserFactory(username="harbor-staff")).user
+
+
+@pytest.fixture
+def other_clinic_user(other_clinic):
+    return MembershipFactory(clinic=other_clinic, user=UserFactory(username="elsewhere-staff")).user
+
+
+@pytest.fixture
+def client_for():
+    def make(user):
+        client = APIClient()
+        if user is not None:
+            client.force_authenticate(user)
+        return client
+
+    return make
+
+
+@pytest.fixture
+def personas(admin, clinic_user, other_clinic_user, client_for):
+    """name -> client, for the four personas of every authenticated endpoint."""
+    return {
+        "admin": client_for(admin),
+        "clinic": client_for(clinic_user),
+        "other_clinic": client_for(other_clinic_user),
+        "anonymous": client_for(None),
+    }
