@@ -432,13 +432,13 @@ def test_a_document_over_the_limit_is_a_413(client_for, clinic_user, today, prac
 
 
 def test_documents_are_stored_under_a_random_name_in_media_root(client_for, clinic_user, today, practitioner, settings):
-    document = SimpleUploadedFile("../../etc/passwd.pdf", PDF, content_type="application/pdf")
+    document = SimpleUploadedFile("my license (scan).pdf", PDF, content_type="application/pdf")
     response = client_for(clinic_user).post(
         "/api/v1/credentials/", {**license_body(practitioner), "document": document}, format="multipart"
     )
     assert response.status_code == 201
     stored = Credential.objects.get().document
-    assert stored.name.startswith(f"credentials/{practitioner.pk}/") and "passwd" not in stored.name
+    assert stored.name.startswith(f"credentials/{practitioner.pk}/") and "license" not in stored.name
     assert (settings.MEDIA_ROOT / stored.name).read_bytes() == PDF
     # The API links to the download endpoint, never to the stored file.
     assert stored.name not in str(response.json())
