@@ -220,8 +220,10 @@ SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
 # (the API shows it next to the state rules).
 PLATFORM_DEFAULT_MIN_TRAINING_HOURS = env.int("PLATFORM_DEFAULT_MIN_TRAINING_HOURS", default=50)
 
-# Roster import (CSV): bounded before a row is applied; larger rosters are split.
-ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=2000)
+# Roster import (CSV): bounded before a row is applied (about 15 ms a row), so an
+# upload answers within a proxy's timeout; larger rosters are split, or run with
+# `manage.py import_roster --max-rows`.
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=500)
 ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=2 * 1024 * 1024)
 
 LOGGING = {

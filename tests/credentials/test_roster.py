@@ -250,3 +250,13 @@ def test_the_command_names_what_is_wrong(clinic, downtown, tmp_path, today):
         call_command("import_roster", str(path), "--clinic", str(clinic.pk))
     with pytest.raises(CommandError, match="No such file"):
         call_command("import_roster", str(tmp_path / "missing.csv"), "--clinic", str(clinic.pk))
+
+
+def test_the_command_takes_a_longer_file_with_max_rows(clinic, downtown, tmp_path, settings, today):
+    settings.ROSTER_MAX_ROWS = 2
+    path = tmp_path / "roster.csv"
+    path.write_bytes(csv_file(*[f"Person {n},,PT,,Downtown,,,,,,," for n in range(3)]))
+    with pytest.raises(CommandError, match="more than 2 rows"):
+        call_command("import_roster", str(path), "--clinic", str(clinic.pk))
+    call_command("import_roster", str(path), "--clinic", str(clinic.pk), "--max-rows", "3")
+    assert Practitioner.objects.count() == 3

@@ -21,8 +21,14 @@ class Command(BaseCommand):
         parser.add_argument("--clinic", type=int, required=True, help="The clinic's id.")
         parser.add_argument("--dry-run", action="store_true", help="Report what would change; write nothing.")
         parser.add_argument("--user", help="Username recorded as the submitter of new licenses (optional).")
+        parser.add_argument(
+            "--max-rows",
+            type=int,
+            default=None,
+            help="Accept a longer file than the API does (default: the ROSTER_MAX_ROWS setting).",
+        )
 
-    def handle(self, *args, file: Path, clinic: int, dry_run: bool, user: str | None, **options):
+    def handle(self, *args, file: Path, clinic: int, dry_run: bool, user: str | None, max_rows: int | None, **options):
         target = Clinic.objects.filter(pk=clinic).first()
         if target is None:
             raise CommandError(f"--clinic: no clinic with id {clinic}.")
@@ -36,7 +42,7 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}.") from None
         try:
-            header, rows = roster.read_roster(content)
+            header, rows = roster.read_roster(content, max_rows=max_rows)
         except roster.RosterFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
 
@@ -48,6 +54,7 @@ class Command(BaseCommand):
                 user=submitter,
                 today=timezone.localdate(),
                 progress=bar.update,
+                max_rows=max_rows,
             )
         for row in report.rejected:
             self.stderr.write(f"line {row.line}: {row.name or '(no name)'}: {row.reason}")
