@@ -9,6 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 
+from config.fields import SlugRelatedField
 from directory.models import Profession, Technique
 from directory.states import USState
 
@@ -39,7 +40,7 @@ class CredentialInputSerializer(serializers.Serializer):
     license_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
     profession = serializers.ChoiceField(choices=Profession.choices, required=False, allow_blank=True)
     hours = serializers.IntegerField(min_value=0, max_value=100000, required=False, allow_null=True)
-    technique = serializers.SlugRelatedField(
+    technique = SlugRelatedField(
         slug_field="slug", queryset=Technique.objects.all(), required=False, allow_null=True
     )
     issued_on = serializers.DateField()
@@ -68,15 +69,24 @@ class PractitionerSummarySerializer(serializers.Serializer):
     profession = serializers.CharField()
 
 
-class CredentialSerializer(serializers.ModelSerializer):
+class ExpiredMixin(serializers.Serializer):
+    """`expired`: whether the credential is past its expiry on the request's day."""
+
+    expired = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_expired(self, obj):
+        return obj.is_expired(_today(self.context))
+
+
+class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
     """A credential as its clinic and the admins see it (never public)."""
 
     practitioner = PractitionerSummarySerializer(read_only=True)
     name = serializers.CharField(source="display_name", read_only=True)
-    technique = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    technique = SlugRelatedField(slug_field="slug", read_only=True)
     has_document = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
-    expired = serializers.SerializerMethodField()
     review_due = serializers.SerializerMethodField()
 
     class Meta:
@@ -119,9 +129,6 @@ class CredentialSerializer(serializers.ModelSerializer):
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
 
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_expired(self, obj):
-        return obj.is_expired(_today(self.context))
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_review_due(self, obj):
@@ -230,14 +237,13 @@ class StateRuleSerializer(serializers.ModelSerializer):
         read_only_fields = ["state_name", "effective_min_training_hours", "updated_at"]
 
 
-class ExpiringCredentialSerializer(serializers.ModelSerializer):
+class ExpiringCredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
     """A credential the clinic must renew: when it expires and how many days are left
     (negative once expired)."""
 
     practitioner = PractitionerSummarySerializer(read_only=True)
     name = serializers.CharField(source="display_name", read_only=True)
     days_left = serializers.SerializerMethodField()
-    expired = serializers.SerializerMethodField()
     renewal_pending = serializers.BooleanField(read_only=True)
 
     class Meta:
@@ -260,9 +266,6 @@ class ExpiringCredentialSerializer(serializers.ModelSerializer):
     def get_days_left(self, obj):
         return (obj.expires_on - _today(self.context)).days
 
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_expired(self, obj):
-        return obj.is_expired(_today(self.context))
 
 
 class RosterImportInputSerializer(serializers.Serializer):

@@ -7,6 +7,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.fields import SlugRelatedField
+
 from .models import Clinic, ClinicMembership, Language, Location, Practitioner, Profession, Specialty, Technique
 from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer, _today
 from .states import USState
@@ -23,6 +25,10 @@ class ClinicInputSerializer(serializers.ModelSerializer):
 
 class ClinicStaffSerializer(serializers.ModelSerializer):
     """A clinic as its staff see it right after a change."""
+
+    # Plain strings: an unset website or email is "", which is not a URI or an address.
+    website = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Clinic
@@ -78,13 +84,13 @@ class PractitionerInputSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     years_dry_needling = serializers.IntegerField(min_value=0, max_value=70, required=False, allow_null=True)
     typical_sessions = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
-    specialties = serializers.SlugRelatedField(
+    specialties = SlugRelatedField(
         slug_field="slug", queryset=Specialty.objects.all(), many=True, required=False
     )
-    techniques = serializers.SlugRelatedField(
+    techniques = SlugRelatedField(
         slug_field="slug", queryset=Technique.objects.all(), many=True, required=False
     )
-    languages = serializers.SlugRelatedField(
+    languages = SlugRelatedField(
         slug_field="code", queryset=Language.objects.all(), many=True, required=False
     )
     locations = serializers.ListField(
@@ -115,6 +121,7 @@ class PractitionerStaffSerializer(serializers.ModelSerializer):
     specialties = VocabularySerializer(many=True, read_only=True)
     techniques = VocabularySerializer(many=True, read_only=True)
     languages = LanguageSerializer(many=True, read_only=True)
+    email = serializers.CharField(read_only=True, help_text="Private; empty when not known.")
     locations = serializers.SerializerMethodField()
     listings = serializers.SerializerMethodField()
 

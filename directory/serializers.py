@@ -287,6 +287,9 @@ class ClinicLocationSerializer(LocationSerializer):
 
 class ClinicProfileSerializer(serializers.ModelSerializer):
     locations = ClinicLocationSerializer(many=True, read_only=True)
+    # Plain strings: an unset website or email is "", which is not a URI or an address.
+    website = serializers.CharField(read_only=True)
+    email = serializers.CharField(read_only=True)
 
     class Meta:
         model = Clinic
