@@ -10,6 +10,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
@@ -153,6 +154,19 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=None)
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
+# The nightly expiry scan (credentials.tasks.scan_credentials), in CELERY_TIMEZONE.
+SCAN_HOUR = env.int("SCAN_HOUR", default=2)
+SCAN_MINUTE = env.int("SCAN_MINUTE", default=30)
+CELERY_BEAT_SCHEDULE = {
+    "scan-credentials": {
+        "task": "credentials.tasks.scan_credentials",
+        "schedule": crontab(hour=SCAN_HOUR, minute=SCAN_MINUTE),
+    },
+}
+# Expired credentials are noticed for this many days after expiry (not years later).
+EXPIRY_NOTICE_EXPIRED_DAYS = env.int("EXPIRY_NOTICE_EXPIRED_DAYS", default=30)
+# How long a digest sender's claim holds before another may take the digest over.
+DIGEST_CLAIM_SECONDS = env.int("DIGEST_CLAIM_SECONDS", default=600)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

@@ -22,7 +22,7 @@ from directory.models import Profession
 from directory.states import USState
 
 from . import services
-from .models import Credential, Method, StateRule, Status, Verification
+from .models import ClinicDigest, Credential, ExpiryNotification, Method, ScanRun, StateRule, Status, Verification
 
 
 def _today():
@@ -373,3 +373,53 @@ class StateRuleAdmin(StaffOnlyMixin, admin.ModelAdmin):
         with transaction.atomic():
             for rule in queryset:
                 services.state_rule_delete(rule=rule)
+
+
+# --- the expiry scan: what was found, sent, and when (read-only) --------------------
+
+
+class ReadOnlyAdmin(StaffOnlyMixin, admin.ModelAdmin):
+    """A record of what the scan did: admins read it; only the scan writes it."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ScanRun)
+class ScanRunAdmin(ReadOnlyAdmin):
+    list_display = (
+        "day",
+        "started_at",
+        "finished_at",
+        "notifications",
+        "digests",
+        "review_due",
+        "listings_lapsed",
+        "listings_returned",
+        "practitioners_requalified",
+    )
+    date_hierarchy = "day"
+
+
+@admin.register(ClinicDigest)
+class ClinicDigestAdmin(ReadOnlyAdmin):
+    list_display = ("clinic", "scan_day", "status", "attempts", "sent_at", "recipients", "last_error")
+    list_filter = ("status", "scan_day")
+    search_fields = ("clinic__name", "recipients")
+    list_select_related = ("clinic",)
+    date_hierarchy = "scan_day"
+
+
+@admin.register(ExpiryNotification)
+class ExpiryNotificationAdmin(ReadOnlyAdmin):
+    list_display = ("credential", "threshold", "scan_day", "created_at")
+    list_filter = ("threshold", "scan_day")
+    search_fields = ("credential__practitioner__name", "credential__license_number")
+    list_select_related = ("credential__practitioner",)
+    raw_id_fields = ("credential",)

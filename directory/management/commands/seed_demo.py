@@ -8,18 +8,14 @@ from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
+from config.cli import iso_date
+
 from directory import demo
 from directory.models import Clinic, Practitioner
 
 
 CREDENTIAL_CHUNK = 2000
 
-
-def _date(text: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        raise CommandError(f"--today: expected YYYY-MM-DD, got '{text}'.") from None
 
 
 class Command(BaseCommand):
@@ -37,7 +33,7 @@ class Command(BaseCommand):
         )
         parser.add_argument(
             "--today",
-            type=_date,
+            type=iso_date,
             default=None,
             help="Reference date (YYYY-MM-DD) for qualified_until; default: today in TIME_ZONE.",
         )

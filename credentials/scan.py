@@ -1,0 +1,321 @@
+"""The nightly expiry scan and the clinic digests it sends.
+
+The search never waits for this: a listing's qualified days already end on
+its license's expiry date (credentials.services). The scan only tells
+people, and refreshes the one stored fact that needs a job (verified
+training hours after a training record lapses).
+
+For a day D, in one transaction and a fixed handful of statements whatever
+the number of credentials:
+
+1. every pending or verified credential that expires within 90 days of D,
+   or expired at most EXPIRY_NOTICE_EXPIRED_DAYS before it, and has not been
+   renewed, gets a notification at its tightest threshold (90, 60, 30 or 7
+   days, today, expired), inserted with ON CONFLICT DO NOTHING against a
+   unique (credential, threshold): noticed once, ever; and never at a
+   threshold looser than one already noticed (a missed night, or a scan of
+   a day in the past, sends no stale "90 days" after a "7 days");
+2. each new notification is delivered to every clinic where the
+   practitioner is listed (unique per notification and clinic);
+3. each clinic with undelivered items gets one digest for D (or joins the
+   digest for D not yet sent);
+4. the counts of the day (review due, listings lapsed or back) are kept in a
+   ScanRun.
+
+A killed scan leaves nothing behind (one transaction): run it again. Sending
+is separate, per digest: `digest_send` claims the digest with a conditional
+UPDATE (pending -> sending) before sending, marks it sent after, and puts it
+back to pending when the mail server refuses, so it is retried, never lost
+and never sent twice by two workers. A worker killed between the mail
+server's acceptance and the "sent" mark leaves the claim to expire
+(DIGEST_CLAIM_SECONDS) and the digest goes out again: at that one point it
+errs on the side of a second email rather than none.
+"""
+from __future__ import annotations
+
+import datetime
+from collections import defaultdict
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from directory.models import ClinicMembership, Listing
+
+from . import services
+from .models import (
+    THRESHOLD_DAYS,
+    THRESHOLD_RANK,
+    ClinicDigest,
+    Credential,
+    DigestItem,
+    DigestStatus,
+    ExpiryNotification,
+    Kind,
+    ScanRun,
+    Status,
+    Threshold,
+)
+
+# Notifications this recent that reached no clinic yet are delivered by the next scan
+# (a practitioner listed at a clinic only after the notice, say).
+DELIVERY_LOOKBACK_DAYS = 7
+
+
+def _table(model) -> str:
+    return connection.ops.quote_name(model._meta.db_table)
+
+
+def _column(model, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).column)
+
+
+def _insert_select(model, columns: list[str], queryset, *, conflict: list[str] | None = None) -> int:
+    """INSERT INTO model (columns) <queryset's SELECT> [ON CONFLICT (conflict) DO NOTHING]: rows inserted.
+
+    The ORM has no INSERT ... SELECT; this keeps the scan one statement per
+    step however many rows it writes, with the SELECT still built (and
+    checked) by the ORM. Works on PostgreSQL and SQLite alike.
+    """
+    select_sql, params = queryset.query.sql_with_params()
+    sql = f"INSERT INTO {_table(model)} ({', '.join(_column(model, c) for c in columns)}) {select_sql}"
+    if conflict:
+        sql += f" ON CONFLICT ({', '.join(_column(model, c) for c in conflict)}) DO NOTHING"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def renewed() -> Exists:
+    """A later credential (OuterRef) of the same kind, state and name that is verified and
+    expires later or never: the clinic has already renewed it."""
+    return Exists(
+        Credential.objects.filter(
+            practitioner_id=OuterRef("practitioner_id"),
+            kind=OuterRef("kind"),
+            jurisdiction=OuterRef("jurisdiction"),
+            name=OuterRef("name"),
+            status=Status.VERIFIED,
+        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
+    )
+
+
+def crossings(day: datetime.date):
+    """Credentials at a threshold on `day` not yet noticed at it (or a tighter one), as
+    rows (credential_id, threshold, rank, scan_day, created_at) ready to insert."""
+    tightest_first = [(Threshold.TODAY, 0), *reversed(THRESHOLD_DAYS)]
+    threshold = Case(
+        When(expires_on__lt=day, then=Value(Threshold.EXPIRED)),
+        *(When(expires_on__lte=day + datetime.timedelta(days=days), then=Value(t)) for t, days in tightest_first),
+        output_field=CharField(),
+    )
+    rank = Case(
+        When(expires_on__lt=day, then=Value(THRESHOLD_RANK[Threshold.EXPIRED])),
+        *(
+            When(expires_on__lte=day + datetime.timedelta(days=days), then=Value(THRESHOLD_RANK[t]))
+            for t, days in tightest_first
+        ),
+        output_field=IntegerField(),
+    )
+    noticed_as_tight = ExpiryNotification.objects.filter(credential_id=OuterRef("pk"), rank__gte=OuterRef("notice_rank"))
+    earliest = day - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
+    return (
+        Credential.objects.filter(
+            status__in=[Status.PENDING, Status.VERIFIED],
+            expires_on__gte=earliest,
+            expires_on__lte=day + datetime.timedelta(days=THRESHOLD_DAYS[0][1]),
+        )
+        .exclude(renewed())
+        # Annotated in the INSERT's column order.
+        .annotate(
+            notice_credential=F("pk"),
+            notice_threshold=threshold,
+            notice_rank=rank,
+            notice_day=Value(day),
+            notice_created=Value(timezone.now()),
+        )
+        .filter(~Exists(noticed_as_tight))
+        .values_list("notice_credential", "notice_threshold", "notice_rank", "notice_day", "notice_created")
+        .order_by()
+    )
+
+
+def _deliver(day: datetime.date) -> int:
+    """Deliver recent notifications to every clinic where the practitioner is listed."""
+    pairs = (
+        ExpiryNotification.objects.filter(
+            scan_day__gte=day - datetime.timedelta(days=DELIVERY_LOOKBACK_DAYS), scan_day__lte=day
+        )
+        .annotate(item_notification=F("pk"), item_clinic=F("credential__practitioner__listings__location__clinic_id"))
+        .filter(item_clinic__isnull=False)
+        .values_list("item_notification", "item_clinic")
+        .distinct()
+        .order_by()
+    )
+    return _insert_select(DigestItem, ["notification", "clinic"], pairs, conflict=["notification", "clinic"])
+
+
+def _open_digests(day: datetime.date) -> int:
+    """A pending digest for `day` for every clinic with undigested items; then file the items."""
+    open_today = ClinicDigest.objects.filter(clinic_id=OuterRef("clinic_id"), scan_day=day, status=DigestStatus.PENDING)
+    clinics = (
+        DigestItem.objects.filter(digest__isnull=True)
+        .exclude(Exists(open_today))
+        .annotate(
+            digest_clinic=F("clinic_id"),
+            digest_day=Value(day),
+            digest_status=Value(DigestStatus.PENDING),
+            digest_attempts=Value(0),
+            digest_text=Value(""),
+            digest_error=Value(""),
+            digest_created=Value(timezone.now()),
+        )
+        .values_list(
+            "digest_clinic", "digest_day", "digest_status", "digest_attempts", "digest_text", "digest_error", "digest_created"
+        )
+        .distinct()
+        .order_by()
+    )
+    created = _insert_select(
+        ClinicDigest, ["clinic", "scan_day", "status", "attempts", "recipients", "last_error", "created_at"], clinics
+    )
+    DigestItem.objects.filter(digest__isnull=True).update(digest=open_today.values("id")[:1])
+    return created
+
+
+def _requalify_lapsed_training(day: datetime.date, since: datetime.date) -> int:
+    """Refresh verified training hours of practitioners whose verified training record
+    expired in [since, day): the only stored fact that changes with the date alone."""
+    ids = (
+        Credential.objects.verified()
+        .filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
+        .values_list("practitioner_id", flat=True)
+        .distinct()
+    )
+    ids = list(ids)
+    services.practitioners_requalify(practitioner_ids=ids, today=day)
+    return len(ids)
+
+
+@transaction.atomic
+def credentials_scan(*, today: datetime.date) -> ScanRun:
+    """Run the expiry scan for `today` (see the module docstring); returns the run's record."""
+    previous = ScanRun.objects.filter(finished_at__isnull=False, day__lt=today).order_by("-day").first()
+    since = previous.day if previous else today - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
+    run = ScanRun.objects.create(day=today)
+    run.notifications = _insert_select(
+        ExpiryNotification,
+        ["credential", "threshold", "rank", "scan_day", "created_at"],
+        crossings(today),
+        conflict=["credential", "threshold"],
+    )
+    _deliver(today)
+    run.digests = _open_digests(today)
+    run.review_due = Credential.objects.review_due(today).count()
+    run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
+    run.listings_returned = Listing.objects.filter(qualified_from=today).count()
+    run.practitioners_requalified = _requalify_lapsed_training(today, since)
+    run.finished_at = timezone.now()
+    run.save()
+    return run
+
+
+# --- sending ------------------------------------------------------------------------
+
+
+def sendable_digest_ids(*, now: datetime.datetime | None = None) -> list[int]:
+    """Digests waiting to go out: pending ones, and ones whose sender's claim has expired."""
+    now = now or timezone.now()
+    stale = now - datetime.timedelta(seconds=settings.DIGEST_CLAIM_SECONDS)
+    return list(
+        ClinicDigest.objects.filter(
+            Q(status=DigestStatus.PENDING) | Q(status=DigestStatus.SENDING, claimed_at__lt=stale)
+        )
+        .order_by("scan_day", "id")
+        .values_list("id", flat=True)
+    )
+
+
+def _claim(digest_id: int, now: datetime.datetime) -> bool:
+    stale = now - datetime.timedelta(seconds=settings.DIGEST_CLAIM_SECONDS)
+    claimable = Q(status=DigestStatus.PENDING) | Q(status=DigestStatus.SENDING, claimed_at__lt=stale)
+    return bool(
+        ClinicDigest.objects.filter(claimable, pk=digest_id).update(
+            status=DigestStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
+        )
+    )
+
+
+def digest_recipients(digest: ClinicDigest) -> list[str]:
+    """The clinic's owners' and staff's addresses, and the clinic's own."""
+    emails = set(
+        ClinicMembership.objects.filter(clinic_id=digest.clinic_id)
+        .exclude(user__email="")
+        .values_list("user__email", flat=True)
+    )
+    if digest.clinic.email:
+        emails.add(digest.clinic.email)
+    return sorted(emails)
+
+
+def digest_lines(digest: ClinicDigest) -> dict[str, list[dict]]:
+    """The digest's credentials grouped by threshold (tightest first), each with what a
+    clinic manager needs to act on it."""
+    items = (
+        DigestItem.objects.filter(digest=digest)
+        .select_related("notification__credential__practitioner")
+        .order_by("notification__credential__expires_on", "notification__credential__practitioner__name", "id")
+    )
+    groups = defaultdict(list)
+    for item in items:
+        notification = item.notification
+        credential = notification.credential
+        groups[notification.get_threshold_display()].append(
+            {
+                "practitioner": credential.practitioner.name,
+                "kind": credential.get_kind_display(),
+                "name": credential.display_name,
+                "jurisdiction": credential.jurisdiction,
+                "expires_on": credential.expires_on,
+                "days_left": (credential.expires_on - digest.scan_day).days,
+                "status": credential.get_status_display(),
+            }
+        )
+    order = [Threshold(value).label for value in reversed(Threshold.values)]
+    return {label: groups[label] for label in order if label in groups}
+
+
+def digest_send(*, digest_id: int, now: datetime.datetime | None = None) -> bool:
+    """Send one clinic digest if no one else is sending it; True if this call sent it.
+
+    Raises what the mail backend raised after putting the digest back to
+    pending, so the caller (a Celery task) retries it.
+    """
+    now = now or timezone.now()
+    if not _claim(digest_id, now):
+        return False
+    digest = ClinicDigest.objects.select_related("clinic").get(pk=digest_id)
+    recipients = digest_recipients(digest)
+    if not recipients:
+        ClinicDigest.objects.filter(pk=digest_id).update(status=DigestStatus.NO_RECIPIENTS, recipients="")
+        return False
+    groups = digest_lines(digest)
+    count = sum(len(rows) for rows in groups.values())
+    context = {"clinic": digest.clinic, "day": digest.scan_day, "groups": groups, "count": count}
+    message = EmailMessage(
+        subject=f"{count} credential{'s' if count != 1 else ''} at {digest.clinic.name} need attention",
+        body=render_to_string("credentials/email/expiry_digest.txt", context),
+        to=recipients,
+    )
+    try:
+        message.send()
+    except Exception as exc:  # any failure of the mail backend: retry later, keep the digest
+        ClinicDigest.objects.filter(pk=digest_id).update(status=DigestStatus.PENDING, last_error=repr(exc)[:2000])
+        raise
+    ClinicDigest.objects.filter(pk=digest_id).update(
+        status=DigestStatus.SENT, sent_at=timezone.now(), recipients=", ".join(recipients), last_error=""
+    )
+    return True

@@ -1,0 +1,315 @@
+"""The nightly expiry scan: thresholds, exactly-once notifications, one digest per clinic,
+and the faults it must survive."""
+import datetime
+import smtplib
+import time
+
+import pytest
+from django.core import mail
+from django.core.management import CommandError, call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from credentials import scan
+from credentials.models import ClinicDigest, DigestStatus, ExpiryNotification, ScanRun
+from directory.models import ClinicMembership
+from tests.credentials.factories import TODAY, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
+from tests.factories import FAR_PAST, ListingFactory, PractitionerFactory
+
+pytestmark = pytest.mark.django_db
+
+DAY = TODAY  # 2026-03-01
+
+
+def days(n):
+    return DAY + datetime.timedelta(days=n)
+
+
+@pytest.fixture(autouse=True)
+def _locmem_email(settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def owner(clinic):
+    return MembershipFactory(clinic=clinic, role="owner", user=UserFactory(username="olga", email="olga@harbor.example")).user
+
+
+def expiring_license(practitioner, expires_in, *, admin=None, **kwargs):
+    credential = CredentialFactory(practitioner=practitioner, issued_on=datetime.date(2015, 6, 1), expires_on=days(expires_in), **kwargs)
+    return verified(credential, by=admin, today=DAY)
+
+
+def notices():
+    return sorted(ExpiryNotification.objects.values_list("credential_id", "threshold"))
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "threshold"),
+    [(91, None), (90, "90d"), (61, "90d"), (60, "60d"), (31, "60d"), (30, "30d"), (8, "30d"), (7, "7d"), (1, "7d"),
+     (0, "today"), (-1, "expired"), (-30, "expired"), (-31, None)],
+)
+def test_a_credential_is_noticed_at_its_tightest_threshold(practitioner, admin, expires_in, threshold):
+    credential = expiring_license(practitioner, expires_in, admin=admin)
+    scan.credentials_scan(today=DAY)
+    assert notices() == ([(credential.pk, threshold)] if threshold else [])
+
+
+def test_the_clinic_gets_one_digest_listing_all_its_credentials(clinic, owner, clinic_user, practitioner, admin):
+    colleague = PractitionerFactory(name="Ken Ito")
+    listing_in("WA", practitioner=colleague, location_kwargs={"clinic": clinic})
+    expiring_license(practitioner, 30, admin=admin, license_number="PT600001")
+    expiring_license(colleague, 5, admin=admin, license_number="PT600002")
+    expiring_license(colleague, -3, admin=admin, license_number="FL600003", jurisdiction="FL")
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+
+    assert len(mail.outbox) == 1
+    message = mail.outbox[0]
+    assert sorted(message.to) == ["harbor-staff@example.com", "olga@harbor.example"]
+    assert message.subject == "3 credentials at Harbor Physical Therapy need attention"
+    body = message.body
+    assert 'Dana Whitfield: license "Physical therapist license" (WA), expires 2026-03-31, 30 days left' in body
+    assert "Ken Ito: license \"Physical therapist license\" (WA), expires 2026-03-06, 5 days left" in body
+    assert 'Ken Ito: license "Physical therapist license" (FL), expires 2026-02-26, expired 3 days ago' in body
+    # Tightest first: what expired comes before what expires in 30 days.
+    assert body.index("Expired:") < body.index("Expires within 7 days:") < body.index("Expires within 30 days:")
+    assert "renew each credential" in body
+    digest = ClinicDigest.objects.get()
+    assert (digest.status, digest.attempts, digest.recipients) == ("sent", 1, "harbor-staff@example.com, olga@harbor.example")
+
+
+def test_another_clinics_credentials_never_appear_and_each_clinic_hears_of_its_own(clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin):
+    stranger = PractitionerFactory(name="Theirs Only")
+    listing_in("WA", practitioner=stranger, location_kwargs={"clinic": other_clinic})
+    expiring_license(practitioner, 30, admin=admin)
+    expiring_license(stranger, 30, admin=admin)
+    # Dana also works at the other clinic: both clinics hear about her license.
+    listing_in("WA", practitioner=practitioner, location_kwargs={"clinic": other_clinic})
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+
+    by_recipient = {tuple(m.to): m.body for m in mail.outbox}
+    assert set(by_recipient) == {("harbor-staff@example.com",), ("elsewhere-staff@example.com",)}
+    assert "Theirs Only" not in by_recipient[("harbor-staff@example.com",)]
+    assert "Dana Whitfield" in by_recipient[("harbor-staff@example.com",)]
+    assert "Theirs Only" in by_recipient[("elsewhere-staff@example.com",)]
+    assert "Dana Whitfield" in by_recipient[("elsewhere-staff@example.com",)]
+
+
+def test_running_the_scan_twice_the_same_day_sends_nothing_new(clinic_user, practitioner, admin):
+    expiring_license(practitioner, 7, admin=admin)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert len(mail.outbox) == 1
+    assert ExpiryNotification.objects.count() == 1 and ClinicDigest.objects.count() == 1
+    assert list(ScanRun.objects.order_by("started_at").values_list("notifications", "digests")) == [(1, 1), (0, 0)]
+
+
+def test_each_threshold_is_notified_once_ever_as_the_days_pass(clinic_user, practitioner, admin):
+    credential = expiring_license(practitioner, 95, admin=admin)
+    sent = []
+    for day in range(0, 100):
+        call_command("scan_credentials", "--today", days(day).isoformat(), verbosity=0)
+        sent.extend((day, m.body.count("Dana Whitfield")) for m in mail.outbox)
+        mail.outbox.clear()
+    assert [day for day, _ in sent] == [5, 35, 65, 88, 95, 96]
+    assert [t for _, t in sorted(ExpiryNotification.objects.filter(credential=credential).values_list("rank", "threshold"))] == [
+        "90d", "60d", "30d", "7d", "today", "expired"
+    ]
+
+
+def test_a_missed_week_sends_only_the_tightest_threshold_and_never_a_looser_one_later(clinic_user, practitioner, admin):
+    expiring_license(practitioner, 50, admin=admin)  # the 90-day notice was never sent
+    call_command("scan_credentials", "--today", days(45).isoformat(), verbosity=0)  # 5 days left
+    assert notices()[0][1] == "7d" and len(mail.outbox) == 1
+    # A scan of a day in the past would find "60 days": it sends nothing stale.
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert [t for _, t in notices()] == ["7d"] and len(mail.outbox) == 1
+
+
+def test_a_renewed_credential_is_not_nagged_about(clinic_user, practitioner, admin):
+    expiring_license(practitioner, 20, admin=admin, license_number="PT600001")
+    verified(
+        CredentialFactory(practitioner=practitioner, license_number="PT600002", issued_on=DAY, expires_on=days(800)),
+        by=admin,
+        today=DAY,
+    )
+    scan.credentials_scan(today=DAY)
+    assert notices() == []
+
+
+def test_the_mail_server_refusing_leaves_the_digest_pending_until_a_retry_sends_it(clinic_user, practitioner, admin, monkeypatch):
+    expiring_license(practitioner, 30, admin=admin)
+
+    def refuse(self, messages):
+        raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+    with pytest.raises(CommandError, match="1 digest"):
+        call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    digest = ClinicDigest.objects.get()
+    assert (digest.status, digest.attempts, digest.sent_at) == (DigestStatus.PENDING, 1, None)
+    assert "SMTPServerDisconnected" in digest.last_error
+
+    monkeypatch.undo()
+    from credentials.tasks import send_digest
+
+    assert send_digest.apply(args=[digest.pk]).get() is True
+    digest.refresh_from_db()
+    assert (digest.status, digest.attempts, digest.last_error) == (DigestStatus.SENT, 2, "")
+    assert len(mail.outbox) == 1
+    # The next night's scan does not send it again.
+    call_command("scan_credentials", "--today", days(1).isoformat(), verbosity=0)
+    assert len(mail.outbox) == 1
+
+
+def test_a_send_task_that_fails_is_retried_with_backoff(clinic_user, practitioner, admin, monkeypatch, settings):
+    from credentials.tasks import send_digest
+
+    expiring_license(practitioner, 30, admin=admin)
+    scan.credentials_scan(today=DAY)
+    digest = ClinicDigest.objects.get()
+    attempts = []
+
+    def flaky(self, messages):
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise smtplib.SMTPServerDisconnected("try later")
+        return len(messages)
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", flaky)
+    monkeypatch.setattr(send_digest, "retry_backoff", False)  # no real waiting in a test
+    settings.CELERY_TASK_EAGER_PROPAGATES = False
+    result = send_digest.apply(args=[digest.pk])
+    assert result.get() is True and len(attempts) == 3
+    digest.refresh_from_db()
+    assert (digest.status, digest.attempts) == (DigestStatus.SENT, 3)
+
+
+def test_a_killed_sender_is_finished_by_the_next_run_and_nothing_is_sent_twice(clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin, monkeypatch):
+    stranger = PractitionerFactory()
+    listing_in("WA", practitioner=stranger, location_kwargs={"clinic": other_clinic})
+    expiring_license(practitioner, 30, admin=admin)
+    expiring_license(stranger, 30, admin=admin)
+    real_send = scan.digest_send
+    calls = []
+
+    def killed_after_first(**kwargs):
+        if calls:
+            raise SystemExit("worker killed")  # not an Exception: nothing catches it, as with a SIGKILL
+        calls.append(kwargs)
+        return real_send(**kwargs)
+
+    monkeypatch.setattr(scan, "digest_send", killed_after_first)
+    with pytest.raises(SystemExit):
+        call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert len(mail.outbox) == 1
+    monkeypatch.setattr(scan, "digest_send", real_send)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert sorted(tuple(m.to) for m in mail.outbox) == [("elsewhere-staff@example.com",), ("harbor-staff@example.com",)]
+    assert set(ClinicDigest.objects.values_list("status", flat=True)) == {DigestStatus.SENT}
+
+
+def test_a_scan_killed_midway_leaves_nothing_and_the_rerun_completes(clinic_user, practitioner, admin, monkeypatch):
+    expiring_license(practitioner, 30, admin=admin)
+
+    def killed(day):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setattr(scan, "_open_digests", killed)
+    with pytest.raises(SystemExit):
+        scan.credentials_scan(today=DAY)
+    assert (ExpiryNotification.objects.count(), ScanRun.objects.count()) == (0, 0)
+    monkeypatch.undo()
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert len(mail.outbox) == 1 and ExpiryNotification.objects.count() == 1
+
+
+def test_a_claimed_digest_is_not_sent_by_a_second_sender_until_the_claim_expires(clinic_user, practitioner, admin, settings):
+    expiring_license(practitioner, 30, admin=admin)
+    scan.credentials_scan(today=DAY)
+    digest = ClinicDigest.objects.get()
+    ClinicDigest.objects.filter(pk=digest.pk).update(status=DigestStatus.SENDING, claimed_at=digest.created_at)
+    now = digest.created_at + datetime.timedelta(seconds=settings.DIGEST_CLAIM_SECONDS - 1)
+    assert scan.digest_send(digest_id=digest.pk, now=now) is False and mail.outbox == []
+    later = digest.created_at + datetime.timedelta(seconds=settings.DIGEST_CLAIM_SECONDS + 1)
+    assert scan.digest_send(digest_id=digest.pk, now=later) is True and len(mail.outbox) == 1
+
+
+def test_a_clinic_with_no_one_to_write_to_is_recorded_not_retried(clinic, practitioner, admin):
+    expiring_license(practitioner, 30, admin=admin)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert mail.outbox == []
+    assert ClinicDigest.objects.get().status == DigestStatus.NO_RECIPIENTS
+
+
+def test_the_scan_counts_review_due_and_listings_that_lapse_or_return(practitioner, admin, clinic_user):
+    expiring_license(practitioner, -1, admin=admin)  # a license's review is due on its expiry date
+    ListingFactory(qualified_from=FAR_PAST, qualified_until=days(-1))  # last qualified yesterday
+    ListingFactory(qualified_from=DAY, qualified_until=days(300))  # qualified again from today
+    ListingFactory()  # qualified throughout
+    run = scan.credentials_scan(today=DAY)
+    assert (run.review_due, run.listings_lapsed, run.listings_returned) == (1, 1, 1)
+
+
+def test_verified_training_hours_drop_after_a_training_record_lapses(practitioner, admin, clinic_user):
+    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY)
+    practitioner.refresh_from_db()
+    assert practitioner.verified_training_hours == 60
+    scan.credentials_scan(today=DAY)
+    run = scan.credentials_scan(today=days(4))
+    practitioner.refresh_from_db()
+    assert (practitioner.verified_training_hours, run.practitioners_requalified) == (0, 1)
+
+
+@pytest.mark.parametrize("offset", [365, -365, 3650])
+def test_a_scan_far_ahead_or_back_works_in_a_few_queries(practitioner, admin, clinic_user, offset):
+    for n in range(20):
+        expiring_license(practitioner, offset + n * 5, admin=admin, license_number=f"PT7{n:05d}")
+    started = time.monotonic()
+    with CaptureQueriesContext(connection) as queries:
+        run = scan.credentials_scan(today=days(offset + 50))
+    assert time.monotonic() - started < 10
+    assert len(queries) <= 15
+    assert run.notifications == ExpiryNotification.objects.count() > 0
+
+
+def test_the_scan_issues_the_same_number_of_queries_for_1_or_40_credentials(practitioner, admin, clinic_user):
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            scan.credentials_scan(today=DAY)
+        return len(queries)
+
+    expiring_license(practitioner, 30, admin=admin)
+    few = count()
+    ExpiryNotification.objects.all().delete()
+    ClinicDigest.objects.all().delete()
+    for n in range(40):
+        expiring_license(practitioner, n, admin=admin, license_number=f"PT8{n:05d}")
+    assert count() == few
+
+
+def test_a_bad_date_is_a_usage_error_naming_it():
+    with pytest.raises(CommandError, match="argument --today: expected YYYY-MM-DD, got '2026-13-01'"):
+        call_command("scan_credentials", "--today", "2026-13-01")
+    assert not ScanRun.objects.exists()
+
+
+def test_membership_roles_both_receive_the_digest(clinic, practitioner, admin):
+    MembershipFactory(clinic=clinic, role=ClinicMembership.Role.OWNER, user=UserFactory(username="o", email="o@x.example"))
+    MembershipFactory(clinic=clinic, role=ClinicMembership.Role.STAFF, user=UserFactory(username="s", email="s@x.example"))
+    MembershipFactory(clinic=clinic, user=UserFactory(username="no-email", email=""))
+    expiring_license(practitioner, 30, admin=admin)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    assert sorted(mail.outbox[0].to) == ["o@x.example", "s@x.example"]
+
+
+def test_admins_see_what_was_sent_and_when(client, admin, clinic_user, practitioner):
+    expiring_license(practitioner, 30, admin=admin)
+    call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
+    client.force_login(admin)
+    page = client.get("/admin/credentials/clinicdigest/")
+    assert page.status_code == 200
+    assert b"harbor-staff@example.com" in page.content and b"Sent" in page.content
+    assert client.get("/admin/credentials/scanrun/").status_code == 200
+    assert client.get("/admin/credentials/expirynotification/").status_code == 200
+    assert client.get("/admin/credentials/clinicdigest/add/").status_code == 403
