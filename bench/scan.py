@@ -1,0 +1,143 @@
+"""Benchmark the nightly expiry scan on PostGIS: ~5M credentials over ~1M practitioners.
+
+    DATABASE_URL=postgis://... python bench/scan.py [--practitioners 1000000] [--credentials 5000000]
+        [--day 2026-03-01] [--reuse]
+
+Loads the practitioners with seed_demo (DESTROYING the directory data in
+that database, unless --reuse finds exactly that many there), replaces all
+credentials with a generated mix written by one INSERT ... SELECT (kinds,
+statuses and dates spread so every threshold has thousands of crossings on
+the bench day), then times the scan for the day (a first, cold run), the
+same day again (nothing new), and the next day (a normal night), printing
+seconds, the statements each issued, and what each found. Sending the
+digests is the workers' job, one email per clinic, and is not timed here.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import sys
+import time
+
+import benchenv  # sets up Django; must come before any Django import
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from credentials import scan  # noqa: E402
+from credentials.models import ClinicDigest, Credential, DigestItem, ExpiryNotification, ScanRun  # noqa: E402
+from directory.models import Practitioner  # noqa: E402
+
+STATES = ("WA", "CA", "TX", "FL", "NY", "IL", "CO", "AZ", "GA", "MD", "OR", "DE")
+
+
+def parse_args():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practitioners", type=int, default=1_000_000)
+    parser.add_argument("--credentials", type=int, default=5_000_000)
+    parser.add_argument("--day", type=datetime.date.fromisoformat, default=datetime.date(2026, 3, 1))
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--reuse", action="store_true", help="keep practitioners and credentials already there")
+    return parser.parse_args()
+
+
+def load_practitioners(n: int, seed: int, reuse: bool) -> None:
+    if reuse and Practitioner.objects.count() == n:
+        print(f"Reusing the {n:,} practitioners already in the database.")
+        return
+    began = time.perf_counter()
+    call_command("seed_demo", practitioners=n, seed=seed, flush=True, batch_size=20_000, credentials=False)
+    print(f"Seeded {n:,} practitioners in {time.perf_counter() - began:.0f} s.")
+
+
+def generate_credentials(n: int, day: datetime.date) -> None:
+    """n credentials in one statement: kind by row (1/2 license, 1/4 certification, 1/4
+    training), status 85% verified / 8% pending / 4% rejected / 3% revoked, expiry spread
+    evenly from a year before the day to three years after (half the training records
+    never expire), over the practitioners in id order."""
+    with connection.cursor() as cursor:
+        for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
+            cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+        cursor.execute(f"TRUNCATE {Credential._meta.db_table} CASCADE")
+        cursor.execute("SELECT min(id), count(*) FROM directory_practitioner")
+        first_id, count = cursor.fetchone()
+        began = time.perf_counter()
+        cursor.execute(
+            f"""
+            INSERT INTO {Credential._meta.db_table} (
+                practitioner_id, kind, name, issuer, jurisdiction, license_number, profession, hours,
+                issued_on, expires_on, document, status, verified_at, method, next_review_due,
+                created_at, updated_at)
+            SELECT
+                %(first)s + (g %% %(count)s),
+                k.kind,
+                CASE k.kind WHEN 'license' THEN '' WHEN 'certification' THEN 'Certified Dry Needling Practitioner'
+                     ELSE 'Dry Needling Level ' || (1 + g %% 3) END,
+                CASE k.kind WHEN 'license' THEN 'State board' ELSE 'Needling Institute' END,
+                CASE k.kind WHEN 'license' THEN (%(states)s::text[])[1 + g %% %(nstates)s] ELSE '' END,
+                CASE k.kind WHEN 'license' THEN 'PT' || g ELSE '' END,
+                CASE k.kind WHEN 'license' THEN 'PT' ELSE '' END,
+                CASE k.kind WHEN 'training' THEN 27 + g %% 100 END,
+                e.expires - 730 - (g %% 2000),
+                CASE WHEN k.kind = 'training' AND g %% 2 = 0 THEN NULL ELSE e.expires END,
+                '',
+                s.status,
+                CASE s.status WHEN 'verified' THEN now() END,
+                CASE s.status WHEN 'verified' THEN 'primary_source' ELSE '' END,
+                CASE WHEN s.status = 'verified' AND k.kind = 'license' THEN e.expires END,
+                now(), now()
+            FROM generate_series(1, %(n)s) AS g
+            CROSS JOIN LATERAL (SELECT CASE WHEN g %% 4 < 2 THEN 'license' WHEN g %% 4 = 2 THEN 'certification'
+                                            ELSE 'training' END AS kind) k
+            CROSS JOIN LATERAL (SELECT %(day)s::date - 365 + ((g::bigint * 7919) %% 1461)::int AS expires) e
+            CROSS JOIN LATERAL (SELECT CASE WHEN (g * 31) %% 100 < 85 THEN 'verified'
+                                            WHEN (g * 31) %% 100 < 93 THEN 'pending'
+                                            WHEN (g * 31) %% 100 < 97 THEN 'rejected' ELSE 'revoked' END AS status) s
+            """,
+            {"first": first_id, "count": count, "n": n, "day": day, "states": list(STATES), "nstates": len(STATES)},
+        )
+        print(f"Generated {n:,} credentials over {count:,} practitioners in {time.perf_counter() - began:.0f} s.")
+        cursor.execute(f"ANALYZE {Credential._meta.db_table}")
+
+
+def timed_scan(day: datetime.date, label: str) -> dict:
+    with CaptureQueriesContext(connection) as queries:
+        began = time.perf_counter()
+        run = scan.credentials_scan(today=day)
+        seconds = time.perf_counter() - began
+    print(
+        f"{label:<28} {seconds:6.2f} s  {len(queries):3d} statements  "
+        f"{run.notifications:>8,} notifications  {run.digests:>7,} digests  "
+        f"{run.review_due:>8,} review due  {run.practitioners_requalified:>6,} requalified"
+    )
+    return {"seconds": seconds, "queries": len(queries)}
+
+
+def main():
+    args = parse_args()
+    if connection.vendor != "postgresql":
+        sys.exit("bench/scan.py needs PostGIS (DATABASE_URL=postgis://...).")
+    load_practitioners(args.practitioners, args.seed, args.reuse)
+    if not (args.reuse and Credential.objects.count() == args.credentials):
+        generate_credentials(args.credentials, args.day)
+    else:
+        print(f"Reusing the {args.credentials:,} credentials already in the database.")
+        with connection.cursor() as cursor:
+            for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
+                cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM directory_clinic")
+        clinics = cursor.fetchone()[0]
+    print(
+        f"Data: {Practitioner.objects.count():,} practitioners, {Credential.objects.count():,} credentials, "
+        f"{clinics:,} clinics; scan day {args.day}."
+    )
+    timed_scan(args.day, "first scan (cold)")
+    timed_scan(args.day, "same day again")
+    timed_scan(args.day + datetime.timedelta(days=1), "next day")
+    timed_scan(args.day + datetime.timedelta(days=365), "a year ahead")
+
+
+if __name__ == "__main__":
+    main()
