@@ -289,16 +289,8 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
         )
 
 
-@admin.register(Verification)
-class VerificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
-    """The audit trail, read-only: decisions are made on the credential, never edited here."""
-
-    list_display = ["decided_at", "credential", "action", "method", "decided_by", "status_before", "status_after"]
-    list_filter = ["action", "method"]
-    list_select_related = ["credential__practitioner", "decided_by"]
-    search_fields = ["credential__practitioner__name", "reason", "decided_by__username"]
-    date_hierarchy = "decided_at"
-    actions = None
+class ReadOnlyAdmin(StaffOnlyMixin, admin.ModelAdmin):
+    """A record (decisions, what the scan did): admins read it; only the services write it."""
 
     def has_add_permission(self, request):
         return False
@@ -308,6 +300,18 @@ class VerificationAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Verification)
+class VerificationAdmin(ReadOnlyAdmin):
+    """The audit trail, read-only: decisions are made on the credential, never edited here."""
+
+    list_display = ["decided_at", "credential", "action", "method", "decided_by", "status_before", "status_after"]
+    list_filter = ["action", "method"]
+    list_select_related = ["credential__practitioner", "decided_by"]
+    search_fields = ["credential__practitioner__name", "reason", "decided_by__username"]
+    date_hierarchy = "decided_at"
+    actions = None
 
 
 class StateRuleForm(forms.ModelForm):
@@ -376,19 +380,6 @@ class StateRuleAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
 
 # --- the expiry scan: what was found, sent, and when (read-only) --------------------
-
-
-class ReadOnlyAdmin(StaffOnlyMixin, admin.ModelAdmin):
-    """A record of what the scan did: admins read it; only the scan writes it."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ScanRun)
