@@ -378,3 +378,20 @@ def test_the_practitioner_list_shows_only_the_clinics_own(personas, therapist, l
     body = personas["clinic"].get(f"/api/v1/clinics/{location.clinic_id}/practitioners/").json()
     assert [row["id"] for row in body["results"]] == [therapist.pk]
     assert personas["admin"].get(f"/api/v1/clinics/{location.clinic_id}/practitioners/").json()["results"][0]["id"] == therapist.pk
+
+
+@pytest.mark.parametrize("resource", ["members", "locations", "practitioners"])
+@pytest.mark.parametrize(("persona", "expected"), expect(200, 200, 404, 401))
+def test_the_clinics_lists_are_for_its_staff(personas, clinic, therapist, resource, persona, expected):
+    response = personas[persona].get(f"/api/v1/clinics/{clinic.pk}/{resource}/")
+    assert response.status_code == expected
+    if expected == 200:
+        assert len(response.json()["results"]) == 1
+
+
+@pytest.mark.parametrize(("persona", "expected"), expect(204, 403, 404, 401))
+def test_removing_a_member_is_for_owners_and_admins(personas, clinic, persona, expected):
+    leaving = MembershipFactory(clinic=clinic, user=UserFactory(username="leaving")).user
+    response = personas[persona].delete(f"/api/v1/clinics/{clinic.pk}/members/{leaving.pk}/")
+    assert response.status_code == expected
+    assert ClinicMembership.objects.filter(user=leaving).exists() is (expected != 204)
