@@ -471,7 +471,10 @@ class ExpiryNotification(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["credential", "threshold"], name="expiry_notification_once"),
         ]
-        indexes = [models.Index(fields=["credential", "rank"], name="expiry_notification_rank")]
+        indexes = [
+            models.Index(fields=["credential", "rank"], name="expiry_notification_rank"),
+            models.Index(fields=["scan_day"], name="expiry_notification_day"),
+        ]
 
     def __str__(self):
         return f"{self.get_threshold_display()}: credential {self.credential_id} ({self.scan_day})"

@@ -9,14 +9,14 @@ For a day D, in one transaction and a fixed handful of statements whatever
 the number of credentials:
 
 1. every pending or verified credential that expires within 90 days of D,
-   or expired at most EXPIRY_NOTICE_EXPIRED_DAYS before it, and has not been
-   renewed, gets a notification at its tightest threshold (90, 60, 30 or 7
+   or expired at most EXPIRY_NOTICE_EXPIRED_DAYS before it, gets a notification at its tightest threshold (90, 60, 30 or 7
    days, today, expired), inserted with ON CONFLICT DO NOTHING against a
    unique (credential, threshold): noticed once, ever; and never at a
    threshold looser than one already noticed (a missed night, or a scan of
    a day in the past, sends no stale "90 days" after a "7 days");
-2. each new notification is delivered to every clinic where the
-   practitioner is listed (unique per notification and clinic);
+2. each new notification of a credential not yet renewed is delivered to
+   every clinic where the practitioner is listed (unique per notification
+   and clinic);
 3. each clinic with undelivered items gets one digest for D (or joins the
    digest for D not yet sent);
 4. the counts of the day (review due, listings lapsed or back) are kept in a
@@ -39,13 +39,13 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Value, When
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from directory.models import ClinicMembership, Listing
+from directory.models import ClinicMembership, Listing, Practitioner
 
-from . import services
 from .models import (
     THRESHOLD_DAYS,
     THRESHOLD_RANK,
@@ -59,11 +59,6 @@ from .models import (
     Status,
     Threshold,
 )
-
-# Notifications this recent that reached no clinic yet are delivered by the next scan
-# (a practitioner listed at a clinic only after the notice, say).
-DELIVERY_LOOKBACK_DAYS = 7
-
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -89,23 +84,28 @@ def _insert_select(model, columns: list[str], queryset, *, conflict: list[str] |
         return cursor.rowcount
 
 
-def renewed() -> Exists:
-    """A later credential (OuterRef) of the same kind, state and name that is verified and
-    expires later or never: the clinic has already renewed it."""
+def renewed(prefix: str = "") -> Exists:
+    """A later credential of the same kind, state and name as the outer one (at `prefix`,
+    e.g. "credential__"), verified and expiring later or never: it has been renewed."""
     return Exists(
         Credential.objects.filter(
-            practitioner_id=OuterRef("practitioner_id"),
-            kind=OuterRef("kind"),
-            jurisdiction=OuterRef("jurisdiction"),
-            name=OuterRef("name"),
+            practitioner_id=OuterRef(f"{prefix}practitioner_id"),
+            kind=OuterRef(f"{prefix}kind"),
+            jurisdiction=OuterRef(f"{prefix}jurisdiction"),
+            name=OuterRef(f"{prefix}name"),
             status=Status.VERIFIED,
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
+        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef(f"{prefix}expires_on")))
     )
 
 
 def crossings(day: datetime.date):
     """Credentials at a threshold on `day` not yet noticed at it (or a tighter one), as
-    rows (credential_id, threshold, rank, scan_day, created_at) ready to insert."""
+    rows (credential_id, threshold, rank, scan_day, created_at) ready to insert.
+
+    Renewed credentials are noticed too but never delivered (see _deliver): checking
+    renewals on the few new notices, not on every credential near its expiry, keeps
+    the scan in seconds at millions of credentials (bench/scan.py).
+    """
     tightest_first = [(Threshold.TODAY, 0), *reversed(THRESHOLD_DAYS)]
     threshold = Case(
         When(expires_on__lt=day, then=Value(Threshold.EXPIRED)),
@@ -128,7 +128,6 @@ def crossings(day: datetime.date):
             expires_on__gte=earliest,
             expires_on__lte=day + datetime.timedelta(days=THRESHOLD_DAYS[0][1]),
         )
-        .exclude(renewed())
         # Annotated in the INSERT's column order.
         .annotate(
             notice_credential=F("pk"),
@@ -144,11 +143,12 @@ def crossings(day: datetime.date):
 
 
 def _deliver(day: datetime.date) -> int:
-    """Deliver recent notifications to every clinic where the practitioner is listed."""
+    """Deliver the day's undelivered notifications of credentials not yet renewed to every
+    clinic where the practitioner is listed (notices and deliveries commit together)."""
     pairs = (
-        ExpiryNotification.objects.filter(
-            scan_day__gte=day - datetime.timedelta(days=DELIVERY_LOOKBACK_DAYS), scan_day__lte=day
-        )
+        ExpiryNotification.objects.filter(scan_day=day)
+        .exclude(Exists(DigestItem.objects.filter(notification_id=OuterRef("pk"))))
+        .exclude(renewed("credential__"))
         .annotate(item_notification=F("pk"), item_clinic=F("credential__practitioner__listings__location__clinic_id"))
         .filter(item_clinic__isnull=False)
         .values_list("item_notification", "item_clinic")
@@ -186,24 +186,32 @@ def _open_digests(day: datetime.date) -> int:
     return created
 
 
-def _requalify_lapsed_training(day: datetime.date, since: datetime.date) -> int:
+def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
     """Refresh verified training hours of practitioners whose verified training record
-    expired in [since, day): the only stored fact that changes with the date alone."""
-    ids = (
+    expired in [since, day): the only stored fact that changes with the date alone (a
+    listing's qualified days already end on the expiry). One UPDATE, the same sum as
+    qualification.training_hours: hours of verified training records valid on `day`."""
+    valid_hours = (
         Credential.objects.verified()
-        .filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
-        .values_list("practitioner_id", flat=True)
-        .distinct()
+        .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=day)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+        .order_by()
+        .values("practitioner_id")
+        .annotate(total=Sum("hours"))
+        .values("total")
     )
-    ids = list(ids)
-    services.practitioners_requalify(practitioner_ids=ids, today=day)
-    return len(ids)
+    lapsed = Credential.objects.verified().filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
+    return Practitioner.objects.filter(pk__in=lapsed.values("practitioner_id")).update(
+        verified_training_hours=Coalesce(Subquery(valid_hours), 0)
+    )
 
 
 @transaction.atomic
 def credentials_scan(*, today: datetime.date) -> ScanRun:
     """Run the expiry scan for `today` (see the module docstring); returns the run's record."""
-    previous = ScanRun.objects.filter(finished_at__isnull=False, day__lt=today).order_by("-day").first()
+    # Lapses before the last finished scan's day were that scan's to handle (a rerun of
+    # the same day has none left); the first scan ever catches up a month.
+    previous = ScanRun.objects.filter(finished_at__isnull=False, day__lte=today).order_by("-day").first()
     since = previous.day if previous else today - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
     run = ScanRun.objects.create(day=today)
     run.notifications = _insert_select(
@@ -217,7 +225,7 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
     run.listings_returned = Listing.objects.filter(qualified_from=today).count()
-    run.practitioners_requalified = _requalify_lapsed_training(today, since)
+    run.practitioners_requalified = _refresh_training_hours(today, since)
     run.finished_at = timezone.now()
     run.save()
     return run
