@@ -313,3 +313,19 @@ def test_admins_see_what_was_sent_and_when(client, admin, clinic_user, practitio
     assert client.get("/admin/credentials/scanrun/").status_code == 200
     assert client.get("/admin/credentials/expirynotification/").status_code == 200
     assert client.get("/admin/credentials/clinicdigest/add/").status_code == 403
+
+
+def test_refreshed_hours_match_the_qualification_rule(practitioner, admin, clinic_user):
+    from credentials.qualification import training_hours
+
+    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY)
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, name="Level 2", hours=40, expires_on=None),
+        by=admin,
+        today=DAY,
+    )
+    scan.credentials_scan(today=DAY)
+    scan.credentials_scan(today=days(4))
+    practitioner.refresh_from_db()
+    facts = [c.as_facts() for c in practitioner.credentials.all()]
+    assert practitioner.verified_training_hours == training_hours(facts, days(4)) == 40
