@@ -142,7 +142,7 @@ ensure_redis() {
 # `playwright install` is never run, so nothing is downloaded at test time.
 ensure_browser() {
   ensure_packages chromium fonts-dejavu-core
-  export CHROMIUM_PATH=/usr/bin/chromium
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 }
 
 main() {
