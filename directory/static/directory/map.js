@@ -17,11 +17,13 @@ window.DirectoryMap = (function () {
     return map;
   }
 
-  /* A round numbered pin; its text is set as text, never parsed as HTML. */
-  function pin(label) {
+  /* A round numbered pin; its text is set as text, never parsed as HTML.
+     `shift` moves the n-th pin at one address sideways, so colleagues at
+     the same location each get a pin that can be seen and clicked. */
+  function pin(label, shift) {
     const text = document.createElement("span");
     text.textContent = String(label);
-    return L.divIcon({ className: "pin", html: text, iconSize: [28, 28], iconAnchor: [14, 14] });
+    return L.divIcon({ className: "pin", html: text, iconSize: [28, 28], iconAnchor: [14 - 22 * (shift || 0), 14] });
   }
 
   function fit(map, layer) {

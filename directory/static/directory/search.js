@@ -15,7 +15,7 @@
   const FILTERS = ["radius_mi", "specialty", "technique", "profession", "language"];
 
   let near = null; // "lat,lon" from the browser, used while the place box is empty
-  let shown = []; // [{row, marker}] in list order
+  let shown = []; // [{row, marker, spot}] in list order
   let active = null;
   let nextPage = null;
   let searched = false;
@@ -118,8 +118,10 @@
     for (const result of results) {
       const index = shown.length;
       const item = row(result, index);
+      const spot = result.location.lat + "," + result.location.lon;
+      const sameSpot = shown.filter((entry) => entry.spot === spot).length;
       const marker = L.marker([result.location.lat, result.location.lon], {
-        icon: DirectoryMap.pin(index + 1),
+        icon: DirectoryMap.pin(index + 1, sameSpot),
         title: result.name,
         alt: result.name,
         keyboard: true,
@@ -133,7 +135,7 @@
         map.panTo(marker.getLatLng());
       });
       list.append(item);
-      shown.push({ row: item, marker });
+      shown.push({ row: item, marker, spot });
     }
   }
 
