@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from config.schema import BAD_REQUEST, NOT_FOUND
+from config.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
 
 from . import selectors, services
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
@@ -145,7 +145,7 @@ class ClinicDetailView(PatientReadMixin, generics.RetrieveAPIView):
 @extend_schema_view(
     post=extend_schema(
         request=ConsultationRequestInputSerializer,
-        responses={201: ConsultationRequestSerializer, 400: BAD_REQUEST},
+        responses={201: ConsultationRequestSerializer, 400: BAD_REQUEST, 429: TOO_MANY_REQUESTS},
     )
 )
 class ConsultationRequestCreateView(generics.GenericAPIView):

@@ -85,6 +85,16 @@ def test_a_clinic_without_members_with_email_is_mailed_at_its_own_address(send):
     assert "206 555 0101" in mail.outbox[0].body
 
 
+def test_a_clinic_with_no_address_at_all_leaves_the_request_waiting_to_be_notified(send):
+    listing = ListingFactory(location=LocationFactory(clinic=ClinicFactory(email="")))
+
+    response = send(valid_body(listing))
+
+    assert response.status_code == 201
+    assert mail.outbox == []
+    assert ConsultationRequest.objects.get().notified_at is None
+
+
 @pytest.mark.parametrize(
     ("changes", "field"),
     [
