@@ -16,3 +16,6 @@ ErrorBody = inline_serializer(
 
 BAD_REQUEST = OpenApiResponse(ErrorBody, description="A parameter or field is invalid; `errors` names it.")
 NOT_FOUND = OpenApiResponse(ErrorBody, description="No such object (or not one of yours).")
+TOO_MANY_REQUESTS = OpenApiResponse(
+    ErrorBody, description="Too many requests from this client; the Retry-After header says when to try again."
+)

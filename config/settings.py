@@ -194,6 +194,8 @@ REST_FRAMEWORK = {
         "user": env.str("THROTTLE_USER", default="600/minute"),
         # Failed logins per client address (config.auth), whatever the username.
         "login_failures": env.str("THROTTLE_LOGIN_FAILURES", default="10/hour"),
+        # Consultation requests per client address: each one mails a clinic.
+        "consultation_requests": env.str("THROTTLE_CONSULTATION", default="5/hour"),
     },
     "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
@@ -228,6 +230,15 @@ SPECTACULAR_SETTINGS = {
 # Directory search bounds (API.md): default radius and the largest allowed.
 SEARCH_DEFAULT_RADIUS_KM = env.float("SEARCH_DEFAULT_RADIUS_KM", default=40.0)
 SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
+
+# Patient pages: the map's tile server. The map library ships with the
+# project (static files); only the background tiles come from here, and the
+# markers and the list work without them.
+MAP_TILE_URL = env.str("MAP_TILE_URL", default="https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+MAP_TILE_ATTRIBUTION = env.str(
+    "MAP_TILE_ATTRIBUTION",
+    default='&copy; <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+)
 
 # Credentials: a state without a rule of its own still needs a bar above
 # zero; this is the minimum of verified dry needling training hours there

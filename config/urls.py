@@ -1,14 +1,17 @@
-"""URL map: the versioned API, its schema and docs, the admin and a health check."""
+"""URL map: the patient pages, the versioned API, its schema and docs, the admin and a health check."""
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from config.auth import TokenObtainView
-from directory.views import healthz, search_page
+from directory import pages
+from directory.views import healthz
 
 urlpatterns = [
-    path("", search_page, name="search-page"),
+    path("", pages.search_page, name="search-page"),
+    path("practitioners/<slug:slug>/", pages.practitioner_page, name="practitioner-page"),
+    path("dry-needling-right-for-me/", pages.right_for_me_page, name="right-for-me"),
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -1,9 +1,20 @@
-"""Django admin for the directory: clinics with their locations, practitioners with their listings."""
+"""Django admin for the directory: clinics with their locations, practitioners with their listings,
+and the consultation requests patients sent (read-only)."""
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.db import models
 
-from .models import Clinic, ClinicMembership, Language, Listing, Location, Practitioner, Specialty, Technique
+from .models import (
+    Clinic,
+    ClinicMembership,
+    ConsultationRequest,
+    Language,
+    Listing,
+    Location,
+    Practitioner,
+    Specialty,
+    Technique,
+)
 
 
 class LocationInline(admin.StackedInline):
@@ -71,3 +82,23 @@ class VocabularyAdmin(admin.ModelAdmin):
 class LanguageAdmin(admin.ModelAdmin):
     list_display = ["name", "code"]
     search_fields = ["name", "code"]
+
+
+@admin.register(ConsultationRequest)
+class ConsultationRequestAdmin(admin.ModelAdmin):
+    """What patients asked for, and whether the clinic was mailed. Read-only: a request is
+    the patient's words; admins may delete one (a patient asking to be forgotten)."""
+
+    list_display = ["created_at", "name", "practitioner", "location", "notified_at"]
+    list_filter = [("notified_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "email", "practitioner__name", "location__clinic__name"]
+    list_select_related = ["practitioner", "location__clinic"]
+    date_hierarchy = "created_at"
+    fields = ["practitioner", "location", "name", "email", "phone", "message", "created_at", "notified_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

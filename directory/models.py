@@ -18,7 +18,10 @@ from django.utils.text import slugify
 
 from . import geocoding
 from .states import USState
-from .validators import postal_code_validator, validate_npi
+from .validators import phone_validator, postal_code_validator, validate_npi
+
+# The longest message a patient may send with a consultation request.
+CONSULTATION_MESSAGE_MAX_LENGTH = 2000
 
 
 class Profession(models.TextChoices):
@@ -283,3 +286,38 @@ class ClinicMembership(models.Model):
 
     def __str__(self):
         return f"{self.user} ({self.role}) at {self.clinic}"
+
+
+class ConsultationRequest(models.Model):
+    """A patient's request to be contacted about a consultation with a practitioner at a location.
+
+    Private: the patient's details go to the clinic by email and to the admins in
+    the Django admin, never into a public response. `notified_at` is claimed
+    with a conditional update before the clinic is mailed, so a retried
+    notification never mails twice.
+    """
+
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="consultation_requests")
+    # The clinic that is mailed is the location's; a request about a location
+    # the clinic has since removed goes with it.
+    location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="consultation_requests")
+    name = models.CharField(max_length=120)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True, validators=[phone_validator])
+    message = models.TextField(max_length=CONSULTATION_MESSAGE_MAX_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(email="") | ~Q(phone=""), name="consultation_request_has_contact"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} for {self.practitioner} ({self.created_at:%Y-%m-%d})"
+
+    def clean(self):
+        if not self.email and not self.phone:
+            message = "Give an email address or a phone number (or both) so the clinic can reply."
+            raise ValidationError({"email": message, "phone": message})

@@ -9,7 +9,16 @@ from rest_framework import serializers
 from credentials.selectors import public_credentials
 from credentials.serializers import PublicCredentialSerializer
 
-from .models import Clinic, Language, Listing, Location, Practitioner, Specialty
+from .models import (
+    CONSULTATION_MESSAGE_MAX_LENGTH,
+    Clinic,
+    ConsultationRequest,
+    Language,
+    Listing,
+    Location,
+    Practitioner,
+    Specialty,
+)
 from .selectors import KM_PER_MILE
 
 
@@ -294,3 +303,35 @@ class ClinicProfileSerializer(serializers.ModelSerializer):
     class Meta:
         model = Clinic
         fields = ["id", "name", "slug", "website", "phone", "email", "locations"]
+
+
+class ConsultationRequestInputSerializer(serializers.Serializer):
+    """What a patient sends; whether the location is the practitioner's is the service's to decide."""
+
+    practitioner = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Practitioner.objects.all(), help_text="The practitioner's slug."
+    )
+    location = serializers.PrimaryKeyRelatedField(
+        queryset=Location.objects.select_related("clinic"), help_text="The id of one of the practitioner's locations."
+    )
+    name = serializers.CharField(max_length=120)
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+    phone = serializers.CharField(required=False, allow_blank=True, default="", max_length=32)
+    message = serializers.CharField(max_length=CONSULTATION_MESSAGE_MAX_LENGTH)
+
+
+class ConsultationRequestSerializer(serializers.ModelSerializer):
+    """The answer to the patient who sent it: what happens next, and none of their details."""
+
+    practitioner = serializers.CharField(source="practitioner.slug", read_only=True)
+    location = serializers.IntegerField(source="location_id", read_only=True)
+    detail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ConsultationRequest
+        fields = ["id", "practitioner", "location", "created_at", "detail"]
+        read_only_fields = fields
+
+    @extend_schema_field(OpenApiTypes.STR)
+    def get_detail(self, obj):
+        return f"Thank you. {obj.location.clinic.name} has your request and will contact you about a consultation."

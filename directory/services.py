@@ -1,5 +1,5 @@
-"""Writes of the directory that clinics make themselves: the clinic, its members, its
-locations, and the practitioners who work there.
+"""Writes of the directory: what clinics change themselves (the clinic, its members, its
+locations, the practitioners who work there) and the consultation requests patients send.
 
 A clinic only ever touches its own rows: the views resolve every id (the
 clinic, a location, a practitioner) within the clinics the user manages,
@@ -10,16 +10,34 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import logging
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.utils import timezone
 
 from config.exceptions import Conflict
 
 from . import geocoding
 from .permissions import is_admin
-from .models import Clinic, ClinicMembership, Language, Listing, Location, Practitioner, Specialty, Technique, unique_slug
+from .models import (
+    Clinic,
+    ClinicMembership,
+    ConsultationRequest,
+    Language,
+    Listing,
+    Location,
+    Practitioner,
+    Specialty,
+    Technique,
+    unique_slug,
+)
+
+logger = logging.getLogger(__name__)
 
 CLINIC_FIELDS = ("name", "website", "phone", "email")
 LOCATION_FIELDS = ("name", "address", "city", "state", "postal_code", "phone", "accepting_new_patients")
@@ -266,3 +284,95 @@ def practitioner_remove(*, clinic: Clinic, practitioner: Practitioner) -> None:
     and their credential history is kept.
     """
     Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).delete()
+
+
+# --- consultation requests ----------------------------------------------------
+
+
+@transaction.atomic
+def consultation_request_create(
+    *, practitioner: Practitioner, location: Location, name: str, email: str = "", phone: str = "", message: str
+) -> ConsultationRequest:
+    """Store a patient's consultation request and, once it is committed, mail the clinic.
+
+    The location must be one where the practitioner is listed: the clinic
+    mailed is the location's, so any other location would send the patient's
+    details to a clinic the practitioner does not work for.
+    """
+    if not Listing.objects.filter(practitioner=practitioner, location=location).exists():
+        raise ValidationError({"location": f"{practitioner.name} is not listed at this location; choose one of theirs."})
+    request = ConsultationRequest(
+        practitioner=practitioner,
+        location=location,
+        name=(name or "").strip(),
+        email=(email or "").strip(),
+        phone=(phone or "").strip(),
+        message=(message or "").strip(),
+    )
+    request.full_clean()
+    request.save()
+    from .tasks import consultation_request_notify  # tasks import this module
+
+    # robust: the request is stored either way; a broker that is down (or a
+    # mail server, with eager tasks) is logged, not shown to the patient as
+    # an error, and the admin lists requests never notified.
+    transaction.on_commit(lambda: consultation_request_notify.delay(request.pk), robust=True)
+    return request
+
+
+def consultation_recipients(location: Location) -> list[str]:
+    """Who hears of a request: the clinic's members with an email, else the clinic's own address."""
+    emails = (
+        ClinicMembership.objects.filter(clinic_id=location.clinic_id)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+    return list(emails) or ([location.clinic.email] if location.clinic.email else [])
+
+
+@transaction.atomic
+def consultation_request_notify(*, request_id: int) -> int:
+    """Mail the clinic about one consultation request, at most once; the number of recipients mailed.
+
+    1. Claim the request: a conditional update sets `notified_at` only where
+       it is empty, so of two runs (a retry, a duplicate delivery) one gets
+       the row and the other mails nothing. The claim is in this transaction:
+       a failed send rolls it back, and the retry mails.
+    2. Mail every recipient in one message, Reply-To the patient's email.
+    """
+    claimed = ConsultationRequest.objects.filter(pk=request_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    request = ConsultationRequest.objects.select_related("practitioner", "location__clinic").get(pk=request_id)
+    location = request.location
+    recipients = consultation_recipients(location)
+    if not recipients:
+        logger.warning("Consultation request %s: clinic %s has no member or clinic email.", request.pk, location.clinic_id)
+        transaction.set_rollback(True)  # leave it unclaimed for when the clinic has an address
+        return 0
+    place = ", ".join(part for part in (location.name, location.address, location.city, location.state) if part)
+    body = "\n".join(
+        [
+            f"{request.name} asks for a consultation with {request.practitioner.name} at {place}.",
+            "",
+            f"Email: {request.email or '(not given)'}",
+            f"Phone: {request.phone or '(not given)'}",
+            "",
+            "Message:",
+            request.message,
+            "",
+            f"Sent through the dry needling directory on {timezone.localtime(request.created_at):%Y-%m-%d %H:%M %Z}.",
+        ]
+    )
+    EmailMessage(
+        subject=f"Consultation request for {request.practitioner.name} ({location.clinic.name})",
+        body=body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=recipients,
+        reply_to=[request.email] if request.email else None,
+    ).send()
+    return len(recipients)

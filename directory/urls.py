@@ -5,6 +5,11 @@ from . import clinic_views, views
 urlpatterns = [
     path("practitioners/", views.PractitionerSearchView.as_view(), name="practitioner-search"),
     path("practitioners/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner-detail"),
+    path(
+        "consultation-requests/",
+        views.ConsultationRequestCreateView.as_view(),
+        name="consultation-request-create",
+    ),
     path("clinics/", clinic_views.ClinicListCreateView.as_view(), name="clinic-search"),
     path("clinics/<int:pk>/", clinic_views.ClinicDetailUpdateView.as_view(), name="clinic-detail"),
     # Clinic self-service: scoped to the clinics the user manages.

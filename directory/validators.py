@@ -28,3 +28,15 @@ def validate_npi(value: str) -> None:
         raise ValidationError("An NPI is exactly 10 digits.", code="npi_format")
     if npi_check_digit(value[:9]) != int(value[9]):
         raise ValidationError("This NPI's check digit is wrong; check for a typo.", code="npi_check_digit")
+
+
+def phone_validator(value: str) -> None:
+    """A phone number a clinic can dial: digits with the usual separators, 10 to 15 digits
+    (a US number with its area code, or an international one with its country code)."""
+    if not value:
+        return
+    if any(char not in "0123456789+-(). " for char in value):
+        raise ValidationError("Use digits and + - ( ) . or spaces only.", code="phone_characters")
+    digits = sum(char.isdigit() for char in value)
+    if not 10 <= digits <= 15:
+        raise ValidationError("A phone number has 10 to 15 digits, area code included.", code="phone_length")

@@ -1,22 +1,24 @@
-"""Patient-facing directory endpoints: search, profiles, clinics, and the health check."""
+"""Patient-facing directory endpoints: search, profiles, clinics, consultation requests, and the health check."""
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import generics, permissions
+from rest_framework import generics, permissions, status
+from rest_framework.response import Response
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from config.schema import BAD_REQUEST, NOT_FOUND
+from config.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
 
-from . import selectors
-from .models import Specialty, Technique
+from . import selectors, services
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
 from .pagination import GEOJSON_PAGE_TITLE, GeoJSONSearchPagination, SearchPagination
 from .renderers import GeoJSONRenderer
 from .serializers import (
     ClinicProfileSerializer,
+    ConsultationRequestInputSerializer,
+    ConsultationRequestSerializer,
     ClinicResultSerializer,
     PractitionerProfileSerializer,
     PractitionerResultGeoSerializer,
@@ -56,16 +58,6 @@ GEOJSON_PAGE = OpenApiResponse(
     },
     description="The same page as a GeoJSON FeatureCollection, one Point feature per result.",
 )
-
-
-@require_GET
-def search_page(request):
-    """The patient search page: a form over the public search API."""
-    return render(
-        request,
-        "directory/search.html",
-        {"specialties": Specialty.objects.all(), "techniques": Technique.objects.all()},
-    )
 
 
 @require_GET
@@ -148,3 +140,28 @@ class ClinicDetailView(PatientReadMixin, generics.RetrieveAPIView):
 
     queryset = selectors.clinic_profiles()
     serializer_class = ClinicProfileSerializer
+
+
+@extend_schema_view(
+    post=extend_schema(
+        request=ConsultationRequestInputSerializer,
+        responses={201: ConsultationRequestSerializer, 400: BAD_REQUEST, 429: TOO_MANY_REQUESTS},
+    )
+)
+class ConsultationRequestCreateView(generics.GenericAPIView):
+    """A patient asks a practitioner's clinic for a consultation; the clinic's members are mailed.
+
+    Anonymous, and throttled per client (THROTTLE_CONSULTATION) on top of the
+    usual limits: every accepted request sends an email.
+    """
+
+    permission_classes = [permissions.AllowAny]
+    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_scope = "consultation_requests"
+    serializer_class = ConsultationRequestInputSerializer
+
+    def post(self, request):
+        serializer = self.get_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        consultation = services.consultation_request_create(**serializer.validated_data)
+        return Response(ConsultationRequestSerializer(consultation).data, status=status.HTTP_201_CREATED)

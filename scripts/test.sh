@@ -136,8 +136,18 @@ ensure_redis() {
 
 # --- main -------------------------------------------------------------------
 
+# --- Chromium -----------------------------------------------------------------
+
+# The browser tests (tests/e2e) drive Debian's Chromium through Playwright;
+# `playwright install` is never run, so nothing is downloaded at test time.
+ensure_browser() {
+  ensure_packages chromium fonts-dejavu-core
+  export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
+}
+
 main() {
   bootstrap
+  ensure_browser
   ensure_database
   ensure_redis
   export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production"

@@ -3,11 +3,14 @@
 Whatever a client sends that the schema allows, the API answers with a
 documented status and a body matching the schema, never a 500.
 """
+from unittest import mock
+
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
+from rest_framework.throttling import ScopedRateThrottle
 
 from config.wsgi import application
 from tests.factories import ListingFactory
@@ -100,3 +103,23 @@ def test_clinic_staff_endpoints_never_error(clinic, staff_token, path, method):
             )
 
     check()
+
+
+# --- the consultation request, as any anonymous client may send it --------------------
+
+
+def test_consultation_requests_never_error(listing):
+    # Fuzzing sends far more than a patient may; the limit itself is tested elsewhere.
+    rates = {**ScopedRateThrottle.THROTTLE_RATES, "consultation_requests": "100000/minute"}
+
+    @given(case=SCHEMA["/api/v1/consultation-requests/"]["POST"].as_strategy())
+    @FUZZ
+    def check(case):
+        response = case.call()
+        # 400: a practitioner slug or location id that does not exist, or a location
+        # that is not the practitioner's, is schema-valid but refused.
+        assert response.status_code in (201, 400), response.text
+        case.validate_response(response, excluded_checks=[schemathesis.checks.positive_data_acceptance])
+
+    with mock.patch.object(ScopedRateThrottle, "THROTTLE_RATES", rates):
+        check()

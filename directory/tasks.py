@@ -1,0 +1,18 @@
+"""Celery tasks of the directory: they take ids and call one service."""
+import smtplib
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(
+    autoretry_for=(smtplib.SMTPException, OSError),
+    retry_backoff=30,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=8,
+)
+def consultation_request_notify(request_id: int) -> int:
+    """Mail the clinic about a consultation request (at most once; retried while the mail server fails)."""
+    return services.consultation_request_notify(request_id=request_id)
