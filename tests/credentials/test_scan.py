@@ -2,7 +2,6 @@
 and the faults it must survive."""
 import datetime
 import smtplib
-import time
 
 import pytest
 from django.core import mail
@@ -265,10 +264,9 @@ def test_verified_training_hours_drop_after_a_training_record_lapses(practitione
 def test_a_scan_far_ahead_or_back_works_in_a_few_queries(practitioner, admin, clinic_user, offset):
     for n in range(20):
         expiring_license(practitioner, offset + n * 5, admin=admin, license_number=f"PT7{n:05d}")
-    started = time.monotonic()
     with CaptureQueriesContext(connection) as queries:
         run = scan.credentials_scan(today=days(offset + 50))
-    assert time.monotonic() - started < 10
+    # Bounded by statements, not seconds (bench/scan.py times it at 5M credentials).
     assert len(queries) <= 15
     assert run.notifications == ExpiryNotification.objects.count() > 0
 
