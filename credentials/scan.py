@@ -159,7 +159,20 @@ def _deliver(day: datetime.date) -> int:
 
 
 def _open_digests(day: datetime.date) -> int:
-    """A pending digest for `day` for every clinic with undigested items; then file the items."""
+    """A pending digest for `day` for every clinic with undigested items; then file the items.
+
+    The day's pending digests are locked first, until the scan commits: a
+    sender claiming one of them meanwhile waits, and then reads the items
+    filed here. Without the lock it could claim and send the digest as it
+    was, and items filed into it by this (not yet committed) scan would be
+    marked as part of a digest already sent, and never mailed.
+    """
+    list(
+        ClinicDigest.objects.select_for_update()
+        .filter(scan_day=day, status=DigestStatus.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     open_today = ClinicDigest.objects.filter(clinic_id=OuterRef("clinic_id"), scan_day=day, status=DigestStatus.PENDING)
     clinics = (
         DigestItem.objects.filter(digest__isnull=True)
@@ -299,28 +312,29 @@ def digest_lines(digest: ClinicDigest) -> dict[str, list[dict]]:
 def digest_send(*, digest_id: int, now: datetime.datetime | None = None) -> bool:
     """Send one clinic digest if no one else is sending it; True if this call sent it.
 
-    Raises what the mail backend raised after putting the digest back to
-    pending, so the caller (a Celery task) retries it.
+    Raises what failed (the mail backend refusing, or reading and rendering
+    the digest) after putting the digest back to pending, so the caller (a
+    Celery task) retries it at once rather than after the claim expires.
     """
     now = now or timezone.now()
     if not _claim(digest_id, now):
         return False
-    digest = ClinicDigest.objects.select_related("clinic").get(pk=digest_id)
-    recipients = digest_recipients(digest)
-    if not recipients:
-        ClinicDigest.objects.filter(pk=digest_id).update(status=DigestStatus.NO_RECIPIENTS, recipients="")
-        return False
-    groups = digest_lines(digest)
-    count = sum(len(rows) for rows in groups.values())
-    context = {"clinic": digest.clinic, "day": digest.scan_day, "groups": groups, "count": count}
-    message = EmailMessage(
-        subject=f"{count} credential{'s' if count != 1 else ''} at {digest.clinic.name} need attention",
-        body=render_to_string("credentials/email/expiry_digest.txt", context),
-        to=recipients,
-    )
     try:
+        digest = ClinicDigest.objects.select_related("clinic").get(pk=digest_id)
+        recipients = digest_recipients(digest)
+        if not recipients:
+            ClinicDigest.objects.filter(pk=digest_id).update(status=DigestStatus.NO_RECIPIENTS, recipients="")
+            return False
+        groups = digest_lines(digest)
+        count = sum(len(rows) for rows in groups.values())
+        context = {"clinic": digest.clinic, "day": digest.scan_day, "groups": groups, "count": count}
+        message = EmailMessage(
+            subject=f"{count} credential{'s' if count != 1 else ''} at {digest.clinic.name} need attention",
+            body=render_to_string("credentials/email/expiry_digest.txt", context),
+            to=recipients,
+        )
         message.send()
-    except Exception as exc:  # any failure of the mail backend: retry later, keep the digest
+    except Exception as exc:  # retry later, keep the digest
         ClinicDigest.objects.filter(pk=digest_id).update(status=DigestStatus.PENDING, last_error=repr(exc)[:2000])
         raise
     ClinicDigest.objects.filter(pk=digest_id).update(
