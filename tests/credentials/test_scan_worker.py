@@ -4,6 +4,7 @@ import os
 import subprocess
 import sys
 import time
+import uuid
 from pathlib import Path
 
 import pytest
@@ -38,18 +39,27 @@ def clinic_with_an_expiring_license():
 
 
 @pytest.fixture
-def broker():
-    """A connection to the real broker, with tasks sent to it instead of run in-process."""
-    eager = app.conf.task_always_eager
-    app.conf.task_always_eager = False
-    with app.connection_for_write(url=BROKER_URL) as connection:
-        connection.default_channel.queue_purge(app.conf.task_default_queue)  # nothing left from an earlier run
-        yield connection
-    app.conf.task_always_eager = eager
+def queue():
+    """A queue of this test run's own: another run of the suite on the same Redis (another
+    checkout, CI on a shared host) neither takes its tasks nor purges them."""
+    return f"test-scan-{uuid.uuid4().hex[:12]}"
 
 
 @pytest.fixture
-def worker(broker, tmp_path):
+def broker(queue):
+    """A connection to the real broker, with tasks sent to it instead of run in-process."""
+    eager = app.conf.task_always_eager
+    app.conf.task_always_eager = False
+    try:
+        with app.connection_for_write(url=BROKER_URL) as connection:
+            yield connection
+            connection.default_channel.queue_delete(queue)
+    finally:
+        app.conf.task_always_eager = eager
+
+
+@pytest.fixture
+def worker(broker, queue, tmp_path):
     """`celery worker` in a subprocess, on the test database, writing emails to files."""
     mail_dir = tmp_path / "mail"
     env = {
@@ -57,6 +67,8 @@ def worker(broker, tmp_path):
         "DATABASE_URL": database_url(),
         "CELERY_BROKER_URL": BROKER_URL,
         "CELERY_TASK_ALWAYS_EAGER": "false",
+        # The scan's own send tasks go to the same private queue.
+        "CELERY_TASK_DEFAULT_QUEUE": queue,
         "EMAIL_URL": f"filemail:///{mail_dir}",
         "DJANGO_SECRET_KEY": "worker-test-key",
     }
@@ -81,17 +93,18 @@ def worker(broker, tmp_path):
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_scan_enqueued_through_redis_is_run_by_a_worker_that_sends_the_digest(worker, broker, tmp_path):
-    worker_broker = broker
+def test_a_scan_enqueued_through_redis_is_run_by_a_worker_that_sends_the_digest(worker, broker, queue, tmp_path):
     credential = clinic_with_an_expiring_license()
-    scan_credentials.apply_async(args=[TODAY.isoformat()], connection=worker_broker)
+    scan_credentials.apply_async(args=[TODAY.isoformat()], connection=broker, queue=queue)
 
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline and not (worker.exists() and any(worker.iterdir())):
         time.sleep(0.5)
     files = sorted(worker.iterdir()) if worker.exists() else []
     assert files, "no email within 90 s; worker log:\n" + (tmp_path / "worker.log").read_text()[-3000:]
-    time.sleep(1)  # let the worker mark the digest sent
+    # The worker marks the digest sent just after the mail backend returns.
+    while time.monotonic() < deadline and ClinicDigest.objects.filter(status=DigestStatus.SENT).count() == 0:
+        time.sleep(0.2)
     messages = "".join(path.read_text() for path in files)
     assert messages.count("Subject: 1 credential at Harbor Physical Therapy need attention") == 1
     assert "To: olga@harbor.example" in messages
