@@ -22,7 +22,17 @@ from directory.models import Profession
 from directory.states import USState
 
 from . import services
-from .models import ClinicDigest, Credential, ExpiryNotification, Method, ScanRun, StateRule, Status, Verification
+from .models import (
+    ClinicDigest,
+    Credential,
+    DigestItem,
+    ExpiryNotification,
+    Method,
+    ScanRun,
+    StateRule,
+    Status,
+    Verification,
+)
 
 
 def _today():
@@ -94,22 +104,11 @@ class ListedStateFilter(admin.SimpleListFilter):
         return queryset
 
 
-class VerificationInline(admin.TabularInline):
-    """The credential's decisions: shown, never added, changed or deleted here."""
+class ReadOnlyInline(admin.TabularInline):
+    """Rows of a record shown on its parent's page: never added, changed or deleted here."""
 
-    model = Verification
     extra = 0
     can_delete = False
-    fields = readonly_fields = [
-        "decided_at",
-        "decided_by",
-        "action",
-        "method",
-        "reason",
-        "status_before",
-        "status_after",
-    ]
-    ordering = ["decided_at", "id"]
 
     def has_add_permission(self, request, obj=None):
         return False
@@ -122,6 +121,22 @@ class VerificationInline(admin.TabularInline):
 
     def has_view_permission(self, request, obj=None):
         return request.user.is_active and request.user.is_staff
+
+
+class VerificationInline(ReadOnlyInline):
+    """The credential's decisions."""
+
+    model = Verification
+    fields = readonly_fields = [
+        "decided_at",
+        "decided_by",
+        "action",
+        "method",
+        "reason",
+        "status_before",
+        "status_after",
+    ]
+    ordering = ["decided_at", "id"]
 
 
 class DecisionForm(forms.Form):
@@ -398,8 +413,40 @@ class ScanRunAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
 
 
+class DigestItemInline(ReadOnlyInline):
+    """What the digest's email listed: one row per credential, as the clinic read it."""
+
+    model = DigestItem
+    fields = readonly_fields = ["practitioner", "credential_link", "threshold", "expires_on"]
+    ordering = ["notification__credential__expires_on", "id"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("notification__credential__practitioner")
+
+    @admin.display(description="practitioner")
+    def practitioner(self, item):
+        return item.notification.credential.practitioner.name
+
+    @admin.display(description="credential")
+    def credential_link(self, item):
+        credential = item.notification.credential
+        url = reverse("admin:credentials_credential_change", args=[credential.pk])
+        return format_html('<a href="{}">{}: {}</a>', url, credential.get_kind_display(), credential.display_name)
+
+    @admin.display(description="threshold")
+    def threshold(self, item):
+        return item.notification.get_threshold_display()
+
+    @admin.display(description="expires on")
+    def expires_on(self, item):
+        return item.notification.credential.expires_on
+
+
 @admin.register(ClinicDigest)
 class ClinicDigestAdmin(ReadOnlyAdmin):
+    """Each clinic's digest: to whom and when it went (or why not yet), and what it listed."""
+
+    inlines = [DigestItemInline]
     list_display = ("clinic", "scan_day", "status", "attempts", "sent_at", "recipients", "last_error")
     list_filter = ("status", "scan_day")
     search_fields = ("clinic__name", "recipients")

@@ -531,3 +531,6 @@ class DigestItem(models.Model):
             models.UniqueConstraint(fields=["notification", "clinic"], name="digest_item_once_per_clinic"),
         ]
         indexes = [models.Index(fields=["clinic"], name="digest_item_undigested", condition=models.Q(digest=None))]
+
+    def __str__(self):
+        return str(self.notification)

@@ -1,5 +1,5 @@
-"""Sending the scan's digests while other things happen: a scan filing items into a digest
-being sent, and a failure before the mail server is even reached."""
+"""Sending the scan's digests while other things happen (a scan filing items into a digest
+being sent, a failure before the mail server is reached), and what admins see of them."""
 import datetime
 import threading
 
@@ -113,3 +113,27 @@ def test_a_digest_that_fails_before_reaching_the_mail_server_goes_back_to_pendin
     digest.refresh_from_db()
     assert (digest.status, digest.attempts, len(mail.outbox)) == (DigestStatus.SENT, 2, 1)
     assert "Dana Whitfield" in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_an_admin_sees_which_credentials_each_digest_listed(client):
+    harbor = ClinicFactory(name="Harbor Physical Therapy")
+    MembershipFactory(clinic=harbor, user=UserFactory(username="kim", email="kim@harbor.example"))
+    elsewhere = ClinicFactory(name="Elsewhere Spine Center")
+    MembershipFactory(clinic=elsewhere, user=UserFactory(username="lee", email="lee@elsewhere.example"))
+    practitioner_at(harbor, "Dana Whitfield", expires_in=30, license_number="PT600001")
+    practitioner_at(harbor, "Ken Ito", expires_in=-2, license_number="PT600002")
+    practitioner_at(elsewhere, "Theirs Only", expires_in=7, license_number="PT600003")
+    scan.credentials_scan(today=DAY)
+    scan.digest_send(digest_id=ClinicDigest.objects.get(clinic=harbor).pk)
+
+    client.force_login(AdminFactory(username="on-call"))
+    page = client.get(f"/admin/credentials/clinicdigest/{ClinicDigest.objects.get(clinic=harbor).pk}/change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "kim@harbor.example" in html and "Dana Whitfield" in html and "Ken Ito" in html
+    assert "Expires within 30 days" in html and "Expired" in html and "2026-03-31" in html
+    assert "Theirs Only" not in html
+    # Read-only: nothing on the page can change what was recorded.
+    assert 'name="_save"' not in html
+    assert client.post(page.request["PATH_INFO"], {}).status_code == 403
