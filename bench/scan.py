@@ -1,7 +1,7 @@
 """Benchmark the nightly expiry scan on PostGIS: ~5M credentials over ~1M practitioners.
 
     DATABASE_URL=postgis://... python bench/scan.py [--practitioners 1000000] [--credentials 5000000]
-        [--day 2026-03-01] [--reuse]
+        [--day 2026-03-01] [--reuse [--new-credentials]]
 
 Loads the practitioners with seed_demo (DESTROYING the directory data in
 that database, unless --reuse finds exactly that many there), replaces all
@@ -39,6 +39,9 @@ def parse_args():
     parser.add_argument("--day", type=datetime.date.fromisoformat, default=datetime.date(2026, 3, 1))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep practitioners and credentials already there")
+    parser.add_argument(
+        "--new-credentials", action="store_true", help="with --reuse: keep the practitioners, write the credentials again"
+    )
     return parser.parse_args()
 
 
@@ -52,10 +55,14 @@ def load_practitioners(n: int, seed: int, reuse: bool) -> None:
 
 
 def generate_credentials(n: int, day: datetime.date) -> None:
-    """n credentials in one statement: kind by row (1/2 license, 1/4 certification, 1/4
-    training), status 85% verified / 8% pending / 4% rejected / 3% revoked, expiry spread
-    evenly from a year before the day to three years after (half the training records
-    never expire), over the practitioners in id order."""
+    """n credentials in one statement, five per practitioner as a practitioner holds them:
+    two licenses (in two states; for one practitioner in 20 the second is in the same
+    state, a renewal), a certification, and two training records (Level 1 and Level 2);
+    status 85% verified / 8% pending / 4% rejected / 3% revoked, expiry spread evenly
+    from a year before the day to three years after (half the training records never
+    expire). Row g goes to the (g-1) mod P-th practitioner, as its ((g-1) div P)-th
+    credential: deciding the kind by g alone would give each practitioner (P a multiple
+    of 4) five credentials of one kind."""
     with connection.cursor() as cursor:
         for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
@@ -70,12 +77,12 @@ def generate_credentials(n: int, day: datetime.date) -> None:
                 issued_on, expires_on, document, status, verified_at, method, next_review_due,
                 created_at, updated_at)
             SELECT
-                %(first)s + (g %% %(count)s),
+                %(first)s + (g - 1) %% %(count)s,
                 k.kind,
                 CASE k.kind WHEN 'license' THEN '' WHEN 'certification' THEN 'Certified Dry Needling Practitioner'
-                     ELSE 'Dry Needling Level ' || (1 + g %% 3) END,
+                     ELSE 'Dry Needling Level ' || (k.nth - 2) END,
                 CASE k.kind WHEN 'license' THEN 'State board' ELSE 'Needling Institute' END,
-                CASE k.kind WHEN 'license' THEN (%(states)s::text[])[1 + g %% %(nstates)s] ELSE '' END,
+                CASE k.kind WHEN 'license' THEN (%(states)s::text[])[1 + k.state %% %(nstates)s] ELSE '' END,
                 CASE k.kind WHEN 'license' THEN 'PT' || g ELSE '' END,
                 CASE k.kind WHEN 'license' THEN 'PT' ELSE '' END,
                 CASE k.kind WHEN 'training' THEN 27 + g %% 100 END,
@@ -88,8 +95,13 @@ def generate_credentials(n: int, day: datetime.date) -> None:
                 CASE WHEN s.status = 'verified' AND k.kind = 'license' THEN e.expires END,
                 now(), now()
             FROM generate_series(1, %(n)s) AS g
-            CROSS JOIN LATERAL (SELECT CASE WHEN g %% 4 < 2 THEN 'license' WHEN g %% 4 = 2 THEN 'certification'
-                                            ELSE 'training' END AS kind) k
+            CROSS JOIN LATERAL (SELECT (g - 1) %% %(count)s AS p, ((g - 1) / %(count)s) %% 5 AS nth) r
+            CROSS JOIN LATERAL (
+                SELECT r.nth,
+                       CASE WHEN r.nth < 2 THEN 'license' WHEN r.nth = 2 THEN 'certification' ELSE 'training' END AS kind,
+                       -- the second license's state: another one, or the same for a renewal
+                       r.p + CASE WHEN r.nth = 1 AND r.p %% 20 <> 0 THEN 1 + r.p %% (%(nstates)s - 1) ELSE 0 END AS state
+            ) k
             CROSS JOIN LATERAL (SELECT %(day)s::date - 365 + ((g::bigint * 7919) %% 1461)::int AS expires) e
             CROSS JOIN LATERAL (SELECT CASE WHEN (g * 31) %% 100 < 85 THEN 'verified'
                                             WHEN (g * 31) %% 100 < 93 THEN 'pending'
@@ -119,7 +131,7 @@ def main():
     if connection.vendor != "postgresql":
         sys.exit("bench/scan.py needs PostGIS (DATABASE_URL=postgis://...).")
     load_practitioners(args.practitioners, args.seed, args.reuse)
-    if not (args.reuse and Credential.objects.count() == args.credentials):
+    if args.new_credentials or not (args.reuse and Credential.objects.count() == args.credentials):
         generate_credentials(args.credentials, args.day)
     else:
         print(f"Reusing the {args.credentials:,} credentials already in the database.")
