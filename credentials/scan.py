@@ -210,11 +210,16 @@ def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
     """Refresh verified training hours of practitioners whose verified training record
     expired in [since, day): the only stored fact that changes with the date alone (a
     listing's qualified days already end on the expiry). One UPDATE, the same sum as
-    qualification.training_hours: hours of verified training records valid on `day`."""
+    qualification.training_hours: hours of verified training records valid today.
+
+    Today, not the scan's day: the hours are what patients see now, so a scan run
+    for a day ahead or behind (--today) must not move them to that day.
+    """
+    as_of = timezone.localdate()
     valid_hours = (
         Credential.objects.verified()
-        .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=day)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=day))
+        .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=as_of)
+        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=as_of))
         .order_by()
         .values("practitioner_id")
         .annotate(total=Sum("hours"))
