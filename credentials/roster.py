@@ -96,8 +96,23 @@ class RosterReport:
         return [row for row in self.rows if row.action == REJECTED]
 
 
-def read_roster(content: bytes, *, max_rows: int | None = None) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    """Decode and parse the file: (header, [(line number, cells)]), or RosterFileError.
+def check_size(size: int) -> None:
+    """RosterFileError for a file over ROSTER_MAX_BYTES (before reading it, where the size is known)."""
+    max_bytes = settings.ROSTER_MAX_BYTES
+    if size > max_bytes:
+        raise RosterFileError(f"The file is larger than {max_bytes // 1024} KB; split it.", too_large=True)
+
+
+@dataclass
+class RosterFile:
+    """A roster read and checked as a whole: its header and its non-blank rows with their line numbers."""
+
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+
+
+def read_roster(content: bytes, *, max_rows: int | None = None) -> RosterFile:
+    """Decode and parse the file, or RosterFileError.
 
     Bounded before any row is applied: at most ROSTER_MAX_BYTES and
     `max_rows` (default ROSTER_MAX_ROWS), so a huge file is refused at once
@@ -105,10 +120,8 @@ def read_roster(content: bytes, *, max_rows: int | None = None) -> tuple[list[st
     the same services as the API), so the default keeps a request well
     under a proxy's 30-second timeout.
     """
-    max_bytes = settings.ROSTER_MAX_BYTES
+    check_size(len(content))
     max_rows = max_rows or settings.ROSTER_MAX_ROWS
-    if len(content) > max_bytes:
-        raise RosterFileError(f"The file is larger than {max_bytes // 1024} KB; split it.", too_large=True)
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -146,7 +159,7 @@ def read_roster(content: bytes, *, max_rows: int | None = None) -> tuple[list[st
         raise RosterFileError("The header row has " + "; ".join(problems) + ".")
     if not rows:
         raise RosterFileError("The file has a header but no practitioners.")
-    return header, rows
+    return RosterFile(header, rows)
 
 
 def _split(cell: str) -> list[str]:
@@ -328,27 +341,25 @@ def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: date
 def roster_import(
     *,
     clinic: Clinic,
-    content: bytes,
+    roster: RosterFile,
     dry_run: bool,
     user=None,
     today: datetime.date,
     progress: Callable[[int], None] | None = None,
-    max_rows: int | None = None,
 ) -> RosterReport:
-    """Import a roster file into the clinic: see the module docstring.
+    """Import a roster, read and checked by read_roster, into the clinic: see the module docstring.
 
-    1. Read and check the whole file first (RosterFileError: nothing done).
-    2. Apply each row inside one transaction, each in a savepoint, so a
+    1. Apply each row inside one transaction, each in a savepoint, so a
        rejected row is reported with its line and reason and the others go on.
-    3. Keep the transaction only for a real run with no rejected row;
+    2. Keep the transaction only for a real run with no rejected row;
        a dry run, or a file with any rejected row, is rolled back whole.
     """
-    header, rows = read_roster(content, max_rows=max_rows)
+    header = roster.header
     report = RosterReport(dry_run=dry_run)
     with transaction.atomic():
         lookups = _Lookups(clinic)
         seen: dict[tuple, int] = {}
-        for line, raw in rows:
+        for line, raw in roster.rows:
             cells = {column: "" for column in COLUMNS}
             if len(raw) != len(header):
                 result = RowResult(line, "", REJECTED, reason=f"Expected {len(header)} cells, found {len(raw)}.")

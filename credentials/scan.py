@@ -44,8 +44,10 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from directory.models import ClinicMembership, Listing, Practitioner
+from directory.models import Listing, Practitioner
+from directory.selectors import clinic_member_emails
 
+from . import selectors
 from .models import (
     THRESHOLD_DAYS,
     THRESHOLD_RANK,
@@ -85,17 +87,8 @@ def _insert_select(model, columns: list[str], queryset, *, conflict: list[str] |
 
 
 def renewed(prefix: str = "") -> Exists:
-    """A later credential of the same kind, state and name as the outer one (at `prefix`,
-    e.g. "credential__"), verified and expiring later or never: it has been renewed."""
-    return Exists(
-        Credential.objects.filter(
-            practitioner_id=OuterRef(f"{prefix}practitioner_id"),
-            kind=OuterRef(f"{prefix}kind"),
-            jurisdiction=OuterRef(f"{prefix}jurisdiction"),
-            name=OuterRef(f"{prefix}name"),
-            status=Status.VERIFIED,
-        ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef(f"{prefix}expires_on")))
-    )
+    """The outer credential (at `prefix`) has a verified renewal."""
+    return Exists(selectors.renewals(prefix).filter(status=Status.VERIFIED))
 
 
 def crossings(day: datetime.date):
@@ -107,19 +100,20 @@ def crossings(day: datetime.date):
     the scan in seconds at millions of credentials (bench/scan.py).
     """
     tightest_first = [(Threshold.TODAY, 0), *reversed(THRESHOLD_DAYS)]
-    threshold = Case(
-        When(expires_on__lt=day, then=Value(Threshold.EXPIRED)),
-        *(When(expires_on__lte=day + datetime.timedelta(days=days), then=Value(t)) for t, days in tightest_first),
-        output_field=CharField(),
-    )
-    rank = Case(
-        When(expires_on__lt=day, then=Value(THRESHOLD_RANK[Threshold.EXPIRED])),
-        *(
-            When(expires_on__lte=day + datetime.timedelta(days=days), then=Value(THRESHOLD_RANK[t]))
-            for t, days in tightest_first
-        ),
-        output_field=IntegerField(),
-    )
+
+    def by_threshold(value_of, output_field):
+        """A CASE on expires_on giving each threshold's value_of(threshold)."""
+        return Case(
+            When(expires_on__lt=day, then=Value(value_of(Threshold.EXPIRED))),
+            *(
+                When(expires_on__lte=day + datetime.timedelta(days=days), then=Value(value_of(t)))
+                for t, days in tightest_first
+            ),
+            output_field=output_field,
+        )
+
+    threshold = by_threshold(str, CharField())
+    rank = by_threshold(THRESHOLD_RANK.__getitem__, IntegerField())
     noticed_as_tight = ExpiryNotification.objects.filter(credential_id=OuterRef("pk"), rank__gte=OuterRef("notice_rank"))
     earliest = day - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
     return (
@@ -284,11 +278,7 @@ def _claim(digest_id: int, now: datetime.datetime) -> bool:
 
 def digest_recipients(digest: ClinicDigest) -> list[str]:
     """The clinic's owners' and staff's addresses, and the clinic's own."""
-    emails = set(
-        ClinicMembership.objects.filter(clinic_id=digest.clinic_id)
-        .exclude(user__email="")
-        .values_list("user__email", flat=True)
-    )
+    emails = set(clinic_member_emails(digest.clinic_id))
     if digest.clinic.email:
         emails.add(digest.clinic.email)
     return sorted(emails)

@@ -92,6 +92,17 @@ def state_rules() -> QuerySet[StateRule]:
     return StateRule.objects.order_by("state")
 
 
+def renewals(prefix: str = "") -> QuerySet[Credential]:
+    """Later credentials of the same practitioner, kind, state and name as the outer one
+    (at `prefix`, e.g. "credential__"), expiring later or never: its renewals, of any status."""
+    return Credential.objects.filter(
+        practitioner_id=OuterRef(f"{prefix}practitioner_id"),
+        kind=OuterRef(f"{prefix}kind"),
+        jurisdiction=OuterRef(f"{prefix}jurisdiction"),
+        name=OuterRef(f"{prefix}name"),
+    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef(f"{prefix}expires_on")))
+
+
 def expiring_credentials(*, clinic) -> QuerySet[Credential]:
     """The clinic's practitioners' credentials that expire, soonest first: what the clinic
     must renew (filters.ExpiringCredentialFilter sets the window).
@@ -101,12 +112,7 @@ def expiring_credentials(*, clinic) -> QuerySet[Credential]:
     same kind, state and name, verified and expiring later or never) is left
     out; one whose renewal is pending carries `renewal_pending`.
     """
-    later = Credential.objects.filter(
-        practitioner_id=OuterRef("practitioner_id"),
-        kind=OuterRef("kind"),
-        jurisdiction=OuterRef("jurisdiction"),
-        name=OuterRef("name"),
-    ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef("expires_on")))
+    later = renewals()
     at_clinic = Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__clinic=clinic)
     return (
         Credential.objects.filter(Exists(at_clinic))

@@ -22,6 +22,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from config.exceptions import Conflict
+from config.validation import reject_unknown_fields
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification
@@ -137,9 +138,7 @@ def credential_update(
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status not in (Status.PENDING, Status.VERIFIED):
         raise CredentialConflict(f"This credential is {credential.status} and cannot be changed; submit a new one.")
-    unknown = set(data) - set(UPDATABLE_FIELDS)
-    if unknown:
-        raise ValidationError({field: "This field cannot be changed." for field in sorted(unknown)})
+    reject_unknown_fields(data, UPDATABLE_FIELDS, "This field cannot be changed.")
     changes = []
     for field, value in data.items():
         if field in {"name", "issuer", "jurisdiction", "license_number", "profession"} and value is None:
@@ -345,9 +344,7 @@ STATE_RULE_FIELDS = (
 
 @transaction.atomic
 def state_rule_create(*, data: dict, today: datetime.date | None = None) -> StateRule:
-    unknown = set(data) - set(STATE_RULE_FIELDS)
-    if unknown:
-        raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+    reject_unknown_fields(data, STATE_RULE_FIELDS, "Unknown field.")
     rule = StateRule(**data)
     rule.full_clean()
     rule.save()
@@ -360,9 +357,7 @@ def state_rule_update(*, rule: StateRule, data: dict, today: datetime.date | Non
     """Change a state's rule and requalify every listing in the state (and the old one, if it moved)."""
     rule = StateRule.objects.select_for_update().get(pk=rule.pk)
     old_state = rule.state
-    unknown = set(data) - set(STATE_RULE_FIELDS)
-    if unknown:
-        raise ValidationError({field: "Unknown field." for field in sorted(unknown)})
+    reject_unknown_fields(data, STATE_RULE_FIELDS, "Unknown field.")
     for field, value in data.items():
         setattr(rule, field, value)
     rule.full_clean()

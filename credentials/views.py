@@ -276,18 +276,18 @@ class RosterImportView(ClinicScopedView):
         serializer = RosterImportInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = serializer.validated_data["file"]
-        if upload.size > settings.ROSTER_MAX_BYTES:
-            raise RosterFileProblem(f"The file is larger than {settings.ROSTER_MAX_BYTES // 1024} KB; split it.", too_large=True)
         try:
-            report = roster.roster_import(
-                clinic=clinic,
-                content=upload.read(),
-                dry_run=serializer.validated_data["dry_run"],
-                user=request.user,
-                today=self.today,
-            )
+            roster.check_size(upload.size)  # before reading it into memory
+            roster_file = roster.read_roster(upload.read())
         except roster.RosterFileError as exc:
             raise RosterFileProblem(str(exc), too_large=exc.too_large) from None
+        report = roster.roster_import(
+            clinic=clinic,
+            roster=roster_file,
+            dry_run=serializer.validated_data["dry_run"],
+            user=request.user,
+            today=self.today,
+        )
         body = RosterReportSerializer(report).data
         if report.dry_run or report.applied:
             return Response(body)

@@ -102,9 +102,8 @@ class ClinicMemberListView(ClinicScopedMixin, generics.ListCreateAPIView):
         clinic = self.clinic
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        existed = selectors.clinic_members(clinic).filter(user__username=serializer.validated_data["username"]).exists()
-        membership = services.membership_add(clinic=clinic, added_by=request.user, **serializer.validated_data)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
+        membership, created = services.membership_add(clinic=clinic, added_by=request.user, **serializer.validated_data)
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 class ClinicMemberDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):

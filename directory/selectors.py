@@ -249,6 +249,17 @@ def clinic_role(user, clinic: Clinic) -> str | None:
     return ClinicMembership.objects.filter(user=user, clinic=clinic).values_list("role", flat=True).first()
 
 
+def clinic_member_emails(clinic_id: int) -> list[str]:
+    """The addresses of the clinic's owners and staff (those who have one), sorted."""
+    return list(
+        ClinicMembership.objects.filter(clinic_id=clinic_id)
+        .exclude(user__email="")
+        .order_by("user__email")
+        .values_list("user__email", flat=True)
+        .distinct()
+    )
+
+
 def clinic_members(clinic: Clinic) -> QuerySet[ClinicMembership]:
     return ClinicMembership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__username")
 

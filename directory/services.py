@@ -8,7 +8,6 @@ practitioner who also works elsewhere keeps the other clinic's listings.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
 
 import logging
 
@@ -21,8 +20,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from config.exceptions import Conflict
+from config.validation import reject_unknown_fields
 
-from . import geocoding
+from . import geocoding, selectors
 from .permissions import is_admin
 from .models import (
     Clinic,
@@ -43,6 +43,7 @@ CLINIC_FIELDS = ("name", "website", "phone", "email")
 LOCATION_FIELDS = ("name", "address", "city", "state", "postal_code", "phone", "accepting_new_patients")
 PRACTITIONER_FIELDS = ("name", "profession", "npi", "email", "bio", "years_dry_needling", "typical_sessions")
 PRACTITIONER_TERMS = ("specialties", "techniques", "languages")
+NOT_SETTABLE = "This field cannot be set here."
 # Fields that may be empty (None); every other text field is "" when empty.
 PRACTITIONER_NULLABLE = ("years_dry_needling", "typical_sessions")
 
@@ -56,12 +57,6 @@ class NpiTaken(Conflict):
             "If they now also work at your clinic, ask an admin to add them to your locations."
         )
         super().__init__({"detail": f"npi: {message}", "errors": {"npi": [message]}})
-
-
-def _reject_unknown(data: dict, allowed: Iterable[str]) -> None:
-    unknown = set(data) - set(allowed)
-    if unknown:
-        raise ValidationError({field: "This field cannot be set here." for field in sorted(unknown)})
 
 
 # --- clinics and members ----------------------------------------------------
@@ -79,7 +74,7 @@ def clinic_create(*, name: str, website: str = "", phone: str = "", email: str =
 @transaction.atomic
 def clinic_update(*, clinic: Clinic, data: dict) -> Clinic:
     """Change the clinic's name and contact details; its slug (its public address) stays."""
-    _reject_unknown(data, CLINIC_FIELDS)
+    reject_unknown_fields(data, CLINIC_FIELDS, NOT_SETTABLE)
     for field, value in data.items():
         setattr(clinic, field, value if value is not None else "")
     clinic.full_clean()
@@ -90,8 +85,9 @@ def clinic_update(*, clinic: Clinic, data: dict) -> Clinic:
 @transaction.atomic
 def membership_add(
     *, clinic: Clinic, username: str, role: str, added_by, by_operator: bool = False
-) -> ClinicMembership:
-    """Give an existing user access to the clinic, or change their role there.
+) -> tuple[ClinicMembership, bool]:
+    """Give an existing user access to the clinic, or change their role there; returns
+    the membership and whether it is new.
 
     Admins (and operators at the shell, `by_operator`) may add owners and
     staff; a clinic's owner may add staff. Adding someone who is already a
@@ -101,8 +97,7 @@ def membership_add(
         raise ValidationError({"role": f"Unknown role '{role}'. Known: {', '.join(ClinicMembership.Role.values)}."})
     privileged = by_operator or is_admin(added_by)
     if not privileged:
-        adder_role = ClinicMembership.objects.filter(clinic=clinic, user=added_by).values_list("role", flat=True).first()
-        if adder_role != ClinicMembership.Role.OWNER:
+        if selectors.clinic_role(added_by, clinic) != ClinicMembership.Role.OWNER:
             raise PermissionDenied("Only the clinic's owners and admins may add members.")
         if role != ClinicMembership.Role.STAFF:
             raise PermissionDenied("Only admins may make someone an owner.")
@@ -115,17 +110,14 @@ def membership_add(
             raise PermissionDenied("Only admins may change an existing member's role.")
         membership.role = role
         membership.save(update_fields=["role"])
-    return membership
+    return membership, created
 
 
 @transaction.atomic
 def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
     """Take a user's access away. Owners may remove staff; admins anyone; the last owner stays."""
     if not is_admin(removed_by):
-        remover_role = (
-            ClinicMembership.objects.filter(clinic=membership.clinic, user=removed_by).values_list("role", flat=True).first()
-        )
-        if remover_role != ClinicMembership.Role.OWNER or membership.role == ClinicMembership.Role.OWNER:
+        if selectors.clinic_role(removed_by, membership.clinic) != ClinicMembership.Role.OWNER or membership.role == ClinicMembership.Role.OWNER:
             raise PermissionDenied("Only admins may remove an owner; owners may remove staff.")
     owners = ClinicMembership.objects.select_for_update().filter(clinic=membership.clinic, role=ClinicMembership.Role.OWNER)
     if membership.role == ClinicMembership.Role.OWNER and owners.count() == 1:
@@ -154,7 +146,7 @@ def _place(location: Location, *, lat: float | None, lon: float | None, moved: b
 @transaction.atomic
 def location_create(*, clinic: Clinic, data: dict, lat: float | None = None, lon: float | None = None) -> Location:
     """Add a location; without lat/lon it is placed at its ZIP code's centroid."""
-    _reject_unknown(data, LOCATION_FIELDS)
+    reject_unknown_fields(data, LOCATION_FIELDS, NOT_SETTABLE)
     location = Location(clinic=clinic, **data)
     _place(location, lat=lat, lon=lon, moved=True)
     location.full_clean()
@@ -168,7 +160,7 @@ def location_update(
 ) -> Location:
     """Change a location. A new ZIP without lat/lon moves it to that ZIP's centroid; its
     listings follow (Location.save), and a move to another state requalifies them."""
-    _reject_unknown(data, LOCATION_FIELDS)
+    reject_unknown_fields(data, LOCATION_FIELDS, NOT_SETTABLE)
     location = Location.objects.select_for_update().get(pk=location.pk)
     moved = "postal_code" in data and data["postal_code"] != location.postal_code
     for field, value in data.items():
@@ -230,7 +222,7 @@ def practitioner_create(
     languages: list[Language] | None = None,
 ) -> Practitioner:
     """Add a practitioner who works at some of the clinic's locations."""
-    _reject_unknown(data, PRACTITIONER_FIELDS)
+    reject_unknown_fields(data, PRACTITIONER_FIELDS, NOT_SETTABLE)
     _check_npi_free(data.get("npi") or "")
     practitioner = Practitioner(
         **{field: "" if value is None and field not in PRACTITIONER_NULLABLE else value for field, value in data.items()}
@@ -255,7 +247,7 @@ def practitioner_update(
     languages: list[Language] | None = None,
 ) -> Practitioner:
     """Change a practitioner's details, terms, and which of this clinic's locations they work at."""
-    _reject_unknown(data, PRACTITIONER_FIELDS)
+    reject_unknown_fields(data, PRACTITIONER_FIELDS, NOT_SETTABLE)
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
     if "npi" in data:
         _check_npi_free(data["npi"] or "", practitioner)
@@ -322,14 +314,8 @@ def consultation_request_create(
 
 def consultation_recipients(location: Location) -> list[str]:
     """Who hears of a request: the clinic's members with an email, else the clinic's own address."""
-    emails = (
-        ClinicMembership.objects.filter(clinic_id=location.clinic_id)
-        .exclude(user__email="")
-        .order_by("user__email")
-        .values_list("user__email", flat=True)
-        .distinct()
-    )
-    return list(emails) or ([location.clinic.email] if location.clinic.email else [])
+    emails = selectors.clinic_member_emails(location.clinic_id)
+    return emails or ([location.clinic.email] if location.clinic.email else [])
 
 
 @transaction.atomic

@@ -42,19 +42,18 @@ class Command(BaseCommand):
         except OSError as exc:
             raise CommandError(f"{file}: {exc.strerror}.") from None
         try:
-            header, rows = roster.read_roster(content, max_rows=max_rows)
+            roster_file = roster.read_roster(content, max_rows=max_rows)
         except roster.RosterFileError as exc:
             raise CommandError(f"{file}: {exc}") from None
 
-        with tqdm(total=len(rows), unit="row", desc="roster", disable=options["verbosity"] == 0) as bar:
+        with tqdm(total=len(roster_file.rows), unit="row", desc="roster", disable=options["verbosity"] == 0) as bar:
             report = roster.roster_import(
                 clinic=target,
-                content=content,
+                roster=roster_file,
                 dry_run=dry_run,
                 user=submitter,
                 today=timezone.localdate(),
                 progress=bar.update,
-                max_rows=max_rows,
             )
         for row in report.rejected:
             self.stderr.write(f"line {row.line}: {row.name or '(no name)'}: {row.reason}")
