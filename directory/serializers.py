@@ -6,6 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.fields import SlugRelatedField
 from credentials.selectors import public_credentials
 from credentials.serializers import PublicCredentialSerializer
 
@@ -308,7 +309,7 @@ class ClinicProfileSerializer(serializers.ModelSerializer):
 class ConsultationRequestInputSerializer(serializers.Serializer):
     """What a patient sends; whether the location is the practitioner's is the service's to decide."""
 
-    practitioner = serializers.SlugRelatedField(
+    practitioner = SlugRelatedField(
         slug_field="slug", queryset=Practitioner.objects.all(), help_text="The practitioner's slug."
     )
     location = serializers.PrimaryKeyRelatedField(

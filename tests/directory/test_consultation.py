@@ -209,3 +209,12 @@ def test_admins_list_requests_but_cannot_add_or_change_them(admin_client, send, 
     assert changed.status_code == 403
     request.refresh_from_db()
     assert request.name == "Pat Jones"
+
+
+def test_a_nul_character_in_the_practitioner_slug_is_a_400_naming_it(api, db):
+    response = api.post(
+        "/api/v1/consultation-requests/",
+        {"practitioner": "dana\x00", "location": 1, "name": "Pat", "email": "pat@example.com", "message": "Hi"},
+        format="json",
+    )
+    assert response.status_code == 400 and "practitioner" in response.json()["errors"]
