@@ -8,7 +8,6 @@ import mimetypes
 from django.conf import settings
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import exceptions, generics, serializers, status
@@ -17,6 +16,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.exceptions import FieldNotFound
+from config.views import TodayMixin
 from directory.clinic_views import ClinicScopedMixin
 from directory.pagination import SearchPagination
 from directory.permissions import IsAdmin
@@ -37,19 +37,6 @@ from .serializers import (
     StateRuleSerializer,
     VerificationSerializer,
 )
-
-
-class TodayMixin:
-    """One `today` per request, for the services and the serializers alike."""
-
-    @property
-    def today(self):
-        if not hasattr(self, "_today"):
-            self._today = timezone.localdate()
-        return self._today
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": self.today}
 
 
 class ScopedCredentialMixin:
@@ -232,7 +219,7 @@ class StateRuleDetailView(TodayMixin, generics.RetrieveAPIView):
         return Response(self.get_serializer(rule).data)
 
 
-class ClinicScopedView(TodayMixin, ClinicScopedMixin, generics.GenericAPIView):
+class ClinicScopedView(ClinicScopedMixin, generics.GenericAPIView):
     """Under /clinics/{clinic_pk}/: the clinic's members and admins; any other clinic is a 404."""
 
 

@@ -4,13 +4,13 @@ user manages, so another clinic's objects answer 404, exactly like missing ones.
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
 from config.exceptions import FieldNotFound
+from config.views import TodayMixin
 
 from . import selectors, services, views
 from .clinic_serializers import (
@@ -71,7 +71,7 @@ class ClinicDetailUpdateView(views.ClinicDetailView):
         return Response(ClinicStaffSerializer(clinic).data)
 
 
-class ClinicScopedMixin:
+class ClinicScopedMixin(TodayMixin):
     """Views under /clinics/{clinic_pk}/: logged in, and a member of that clinic or an admin."""
 
     permission_classes = [permissions.IsAuthenticated]
@@ -82,9 +82,6 @@ class ClinicScopedMixin:
         if getattr(self, "swagger_fake_view", False):  # the schema generator has no clinic id
             return Clinic(pk=0)
         return managed_clinic(self.request, self.kwargs["clinic_pk"])
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
 class ClinicMemberListView(ClinicScopedMixin, generics.ListCreateAPIView):

@@ -8,7 +8,6 @@ practitioner who also works elsewhere keeps the other clinic's listings.
 """
 from __future__ import annotations
 
-
 import logging
 
 from django.conf import settings

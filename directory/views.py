@@ -1,7 +1,6 @@
 """Patient-facing directory endpoints: search, profiles, clinics, consultation requests, and the health check."""
 from django.db import connection
 from django.http import JsonResponse
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
@@ -10,6 +9,7 @@ from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, User
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from config.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
+from config.views import TodayMixin
 
 from . import selectors, services
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
@@ -71,13 +71,10 @@ def healthz(request):
     return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
-class PatientReadMixin:
+class PatientReadMixin(TodayMixin):
     """Anonymous, read-only and throttled (DEFAULT_THROTTLE_CLASSES)."""
 
     permission_classes = [permissions.AllowAny]
-
-    def get_serializer_context(self):
-        return {**super().get_serializer_context(), "today": timezone.localdate()}
 
 
 @extend_schema_view(
