@@ -31,7 +31,8 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from directory import demo, selectors  # noqa: E402
+from directory import selectors  # noqa: E402
+from portal import demo  # noqa: E402
 from directory.filters import PractitionerSearchFilter  # noqa: E402
 from directory.models import Listing, Practitioner  # noqa: E402
 

@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "directory",
     "credentials",
+    "portal",
 ]
 
 MIDDLEWARE = [
@@ -180,7 +181,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
-        "config.parsers.MultiPartParser",
+        "core.parsers.MultiPartParser",
         "rest_framework.parsers.FormParser",
     ],
     "DEFAULT_RENDERER_CLASSES": [
@@ -194,12 +195,12 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_RATES": {
         "anon": env.str("THROTTLE_ANON", default="120/minute"),
         "user": env.str("THROTTLE_USER", default="600/minute"),
-        # Failed logins per client address (config.auth), whatever the username.
+        # Failed logins per client address (core.auth), whatever the username.
         "login_failures": env.str("THROTTLE_LOGIN_FAILURES", default="10/hour"),
         # Consultation requests per client address: each one mails a clinic.
         "consultation_requests": env.str("THROTTLE_CONSULTATION", default="5/hour"),
     },
-    "EXCEPTION_HANDLER": "config.exceptions.api_exception_handler",
+    "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

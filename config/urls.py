@@ -4,9 +4,9 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenRefreshView
 
-from config.auth import TokenObtainView
-from directory import pages
-from directory.views import healthz
+from core.auth import TokenObtainView
+from portal import pages
+from core.health import healthz
 
 urlpatterns = [
     path("", pages.search_page, name="search-page"),
@@ -19,5 +19,6 @@ urlpatterns = [
     path("api/v1/auth/token/", TokenObtainView.as_view(), name="token-obtain"),
     path("api/v1/auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
     path("api/v1/", include("directory.urls")),
+    path("api/v1/", include("portal.urls")),
     path("api/v1/", include("credentials.urls")),
 ]

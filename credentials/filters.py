@@ -1,7 +1,7 @@
 """Query parameters of the credentials list and the verification queue.
 
 A malformed value, or a parameter no filter knows, is a 400 naming the
-parameter (django-filter's form validation, reshaped by config.exceptions).
+parameter (django-filter's form validation, reshaped by core.exceptions).
 """
 
 import datetime
@@ -10,7 +10,7 @@ import django_filters as filters
 from django import forms
 from django.utils import timezone
 
-from config.filters import StrictFilterSet
+from core.filters import StrictFilterSet
 from directory.states import USState
 
 from . import selectors

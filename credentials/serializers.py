@@ -9,7 +9,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 
-from config.fields import SlugRelatedField
+from core.fields import SlugRelatedField
 from directory.models import Profession, Technique
 from directory.states import USState
 
@@ -265,44 +265,3 @@ class ExpiringCredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.INT)
     def get_days_left(self, obj):
         return (obj.expires_on - _today(self.context)).days
-
-
-
-class RosterImportInputSerializer(serializers.Serializer):
-    file = serializers.FileField(allow_empty_file=False, help_text="The roster as CSV (UTF-8); columns in the README.")
-    dry_run = serializers.BooleanField(default=False, help_text="true: report what would change, write nothing.")
-
-
-class RosterRowSerializer(serializers.Serializer):
-    line = serializers.IntegerField(help_text="The row's line in the file (the header is line 1).")
-    name = serializers.CharField()
-    action = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
-    practitioner_id = serializers.IntegerField(allow_null=True, help_text="Empty for a row not (yet) written.")
-    license = serializers.ChoiceField(choices=["submitted", "updated", "unchanged"], allow_null=True)
-    reason = serializers.CharField(help_text="Why the row was rejected.")
-
-
-class RosterReportSerializer(serializers.Serializer):
-    dry_run = serializers.BooleanField()
-    applied = serializers.BooleanField(help_text="Whether anything was written: a real run with no rejected row.")
-    created = serializers.SerializerMethodField()
-    updated = serializers.SerializerMethodField()
-    unchanged = serializers.SerializerMethodField()
-    rejected = serializers.SerializerMethodField()
-    rows = RosterRowSerializer(many=True)
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_created(self, obj):
-        return obj.count("created")
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_updated(self, obj):
-        return obj.count("updated")
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_unchanged(self, obj):
-        return obj.count("unchanged")
-
-    @extend_schema_field(OpenApiTypes.INT)
-    def get_rejected(self, obj):
-        return obj.count("rejected")

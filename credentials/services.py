@@ -21,8 +21,8 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from config.exceptions import Conflict
-from config.validation import reject_unknown_fields
+from core.exceptions import Conflict
+from core.validation import reject_unknown_fields
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification

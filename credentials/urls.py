@@ -21,7 +21,6 @@ urlpatterns = [
         views.ExpiringCredentialsView.as_view(),
         name="clinic-expiring-credentials",
     ),
-    path("clinics/<int:clinic_pk>/roster-import/", views.RosterImportView.as_view(), name="clinic-roster-import"),
     path("verification-queue/", views.VerificationQueueView.as_view(), name="verification-queue"),
     path("state-rules/", views.StateRuleListCreateView.as_view(), name="state-rule-list"),
     path("state-rules/<str:state>/", views.StateRuleDetailView.as_view(), name="state-rule-detail"),

@@ -15,13 +15,13 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.exceptions import FieldNotFound
-from config.views import TodayMixin
+from core.exceptions import FieldNotFound
+from core.views import TodayMixin
 from directory.clinic_views import ClinicScopedMixin
-from directory.pagination import SearchPagination
-from directory.permissions import IsAdmin
+from core.pagination import LookaheadPagination
+from core.permissions import IsAdmin
 
-from . import roster, selectors, services
+from . import selectors, services
 from .filters import CredentialFilter, ExpiringCredentialFilter, VerificationQueueFilter
 from .permissions import IsAdminOrReadOnly, IsClinicMemberOrAdmin
 from .serializers import (
@@ -32,8 +32,6 @@ from .serializers import (
     ExpiringCredentialSerializer,
     QueueItemSerializer,
     ReasonedDecisionInputSerializer,
-    RosterImportInputSerializer,
-    RosterReportSerializer,
     StateRuleSerializer,
     VerificationSerializer,
 )
@@ -52,7 +50,7 @@ class CredentialListCreateView(TodayMixin, ScopedCredentialMixin, generics.ListC
     """Credentials of the practitioners at your clinics (admins: all); submit one, with an optional document."""
 
     filterset_class = CredentialFilter
-    pagination_class = SearchPagination
+    pagination_class = LookaheadPagination
 
     def get_serializer_class(self):
         return CredentialInputSerializer if self.request.method == "POST" else CredentialSerializer
@@ -161,7 +159,7 @@ class VerificationQueueView(TodayMixin, generics.ListAPIView):
     permission_classes = [IsAdmin]
     serializer_class = QueueItemSerializer
     filterset_class = VerificationQueueFilter
-    pagination_class = SearchPagination
+    pagination_class = LookaheadPagination
 
     def get_queryset(self):
         return selectors.verification_queue(today=self.today)
@@ -232,53 +230,3 @@ class ExpiringCredentialsView(ClinicScopedView, generics.ListAPIView):
 
     def get_queryset(self):
         return selectors.expiring_credentials(clinic=self.clinic)
-
-
-class RosterFileProblem(exceptions.APIException):
-    status_code = status.HTTP_400_BAD_REQUEST
-    default_code = "invalid_roster"
-
-    def __init__(self, message: str, *, too_large: bool = False):
-        if too_large:
-            self.status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-        super().__init__({"detail": f"file: {message}", "errors": {"file": [message]}})
-
-
-class RosterImportView(ClinicScopedView):
-    """Import practitioners (and their licenses) from a CSV; `dry_run=true` reports, row by
-    row, what would be created, updated and rejected, and writes nothing.
-
-    A real run is all or nothing: with any rejected row it is a 400 with the
-    same report and nothing is written. Re-importing a file changes nothing.
-    """
-
-    serializer_class = RosterImportInputSerializer
-
-    @extend_schema(
-        request={"multipart/form-data": RosterImportInputSerializer},
-        responses={200: RosterReportSerializer, 400: RosterReportSerializer},
-    )
-    def post(self, request, *args, **kwargs):
-        clinic = self.clinic
-        serializer = RosterImportInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        upload = serializer.validated_data["file"]
-        try:
-            roster.check_size(upload.size)  # before reading it into memory
-            roster_file = roster.read_roster(upload.read())
-        except roster.RosterFileError as exc:
-            raise RosterFileProblem(str(exc), too_large=exc.too_large) from None
-        report = roster.roster_import(
-            clinic=clinic,
-            roster=roster_file,
-            dry_run=serializer.validated_data["dry_run"],
-            user=request.user,
-            today=self.today,
-        )
-        body = RosterReportSerializer(report).data
-        if report.dry_run or report.applied:
-            return Response(body)
-        rejected = report.rejected
-        body["detail"] = f"{len(rejected)} row(s) rejected, so nothing was imported; first at line {rejected[0].line}."
-        body["errors"] = {"file": [f"Line {row.line}: {row.reason}" for row in rejected[:20]]}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)

@@ -7,7 +7,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.fields import SlugRelatedField
+from core.fields import SlugRelatedField
 
 from .models import Clinic, ClinicMembership, Language, Location, Practitioner, Profession, Specialty, Technique
 from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer, _today

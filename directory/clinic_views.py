@@ -9,8 +9,8 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
-from config.exceptions import FieldNotFound
-from config.views import TodayMixin
+from core.exceptions import FieldNotFound
+from core.views import TodayMixin
 
 from . import selectors, services, views
 from .clinic_serializers import (
@@ -25,8 +25,8 @@ from .clinic_serializers import (
 )
 from .filters import ClinicLocationFilter, ClinicMemberFilter, ClinicPractitionerFilter
 from .models import Clinic, Location
-from .pagination import SearchPagination
-from .permissions import IsAdmin
+from core.pagination import LookaheadPagination
+from core.permissions import IsAdmin
 
 PRACTITIONER_TERMS = services.PRACTITIONER_TERMS
 
@@ -75,7 +75,7 @@ class ClinicScopedMixin(TodayMixin):
     """Views under /clinics/{clinic_pk}/: logged in, and a member of that clinic or an admin."""
 
     permission_classes = [permissions.IsAuthenticated]
-    pagination_class = SearchPagination
+    pagination_class = LookaheadPagination
 
     @cached_property
     def clinic(self):

@@ -16,7 +16,7 @@ from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
-from config.filters import StrictFilterSet, StrictForm, literal_error
+from core.filters import StrictFilterSet, StrictForm, literal_error
 
 from . import geocoding, selectors, vocabulary
 from .models import ClinicMembership, Language, Listing, Location, Practitioner, Profession, Specialty, Technique

@@ -25,9 +25,7 @@ from django.contrib.gis.measure import D
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
-from credentials.selectors import public_credentials_prefetch
-
-from .permissions import is_admin
+from core.permissions import is_admin
 from .models import Clinic, ClinicMembership, Listing, Location, Practitioner
 from .vocabulary import VOCABULARIES, terms
 
@@ -206,14 +204,6 @@ def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> Q
 
 def location_search_base() -> QuerySet[Location]:
     return Location.objects.select_related("clinic")
-
-
-def practitioner_profiles() -> QuerySet[Practitioner]:
-    return Practitioner.objects.prefetch_related(
-        *PRACTITIONER_RELATIONS,
-        Prefetch("listings", queryset=Listing.objects.select_related("location__clinic").order_by("location_id")),
-        public_credentials_prefetch(),
-    )
 
 
 def clinic_profiles() -> QuerySet[Clinic]:

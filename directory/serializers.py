@@ -6,9 +6,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from config.fields import SlugRelatedField
-from credentials.selectors import public_credentials
-from credentials.serializers import PublicCredentialSerializer
+from core.fields import SlugRelatedField
 
 from .models import (
     CONSULTATION_MESSAGE_MAX_LENGTH,
@@ -199,68 +197,6 @@ class PractitionerResultGeoSerializer(PractitionerResultSerializer):
             "geometry": {"type": "Point", "coordinates": [round(point.x, 6), round(point.y, 6)]},
             "properties": super().to_representation(listing),
         }
-
-
-class PractitionerLocationSerializer(LocationSerializer):
-    """A location on a practitioner's profile, with whether they are qualified there."""
-
-    qualified = serializers.BooleanField(read_only=True)
-
-    class Meta(LocationSerializer.Meta):
-        fields = [*LocationSerializer.Meta.fields, "qualified"]
-
-
-class PractitionerProfileSerializer(serializers.ModelSerializer):
-    profession_name = serializers.CharField(source="get_profession_display", read_only=True)
-    specialties = VocabularySerializer(many=True, read_only=True)
-    techniques = VocabularySerializer(many=True, read_only=True)
-    languages = LanguageSerializer(many=True, read_only=True)
-    qualified = serializers.SerializerMethodField()
-    locations = serializers.SerializerMethodField()
-    credentials = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Practitioner
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "profession",
-            "profession_name",
-            "npi",
-            "bio",
-            "years_dry_needling",
-            "typical_sessions",
-            "qualified",
-            "verified_training_hours",
-            "specialties",
-            "techniques",
-            "languages",
-            "locations",
-            "credentials",
-        ]
-
-    def _locations(self, obj):
-        today = _today(self.context)
-        locations = []
-        for listing in obj.listings.all():
-            location = listing.location
-            location.qualified = listing.is_qualified(today)
-            locations.append(location)
-        return locations
-
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_qualified(self, obj):
-        return any(location.qualified for location in self._locations(obj))
-
-    @extend_schema_field(PractitionerLocationSerializer(many=True))
-    def get_locations(self, obj):
-        return PractitionerLocationSerializer(self._locations(obj), many=True, context=self.context).data
-
-    @extend_schema_field(PublicCredentialSerializer(many=True))
-    def get_credentials(self, obj):
-        """The public part of each verified, unexpired credential (composed from the credentials app)."""
-        return PublicCredentialSerializer(public_credentials(obj, today=_today(self.context)), many=True).data
 
 
 class ClinicResultSerializer(DistanceMixin, serializers.ModelSerializer):

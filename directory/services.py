@@ -18,11 +18,11 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
 
-from config.exceptions import Conflict
-from config.validation import reject_unknown_fields
+from core.exceptions import Conflict
+from core.validation import reject_unknown_fields
 
 from . import geocoding, selectors
-from .permissions import is_admin
+from core.permissions import is_admin
 from .models import (
     Clinic,
     ClinicMembership,

@@ -4,7 +4,6 @@ from . import clinic_views, views
 
 urlpatterns = [
     path("practitioners/", views.PractitionerSearchView.as_view(), name="practitioner-search"),
-    path("practitioners/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner-detail"),
     path(
         "consultation-requests/",
         views.ConsultationRequestCreateView.as_view(),

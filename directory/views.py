@@ -1,15 +1,12 @@
-"""Patient-facing directory endpoints: search, profiles, clinics, consultation requests, and the health check."""
-from django.db import connection
-from django.http import JsonResponse
-from django.views.decorators.http import require_GET
+"""Patient-facing directory endpoints: search, profiles, clinics and consultation requests."""
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
-from config.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
-from config.views import TodayMixin
+from core.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
+from core.views import TodayMixin
 
 from . import selectors, services
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
@@ -20,7 +17,6 @@ from .serializers import (
     ConsultationRequestInputSerializer,
     ConsultationRequestSerializer,
     ClinicResultSerializer,
-    PractitionerProfileSerializer,
     PractitionerResultGeoSerializer,
     PractitionerResultSerializer,
 )
@@ -58,17 +54,6 @@ GEOJSON_PAGE = OpenApiResponse(
     },
     description="The same page as a GeoJSON FeatureCollection, one Point feature per result.",
 )
-
-
-@require_GET
-def healthz(request):
-    """200 when the database answers, 503 when it does not."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception as exc:  # any database failure means "not healthy"
-        return JsonResponse({"status": "error", "database": str(exc)}, status=503)
-    return JsonResponse({"status": "ok", "database": connection.vendor})
 
 
 class PatientReadMixin(TodayMixin):
@@ -110,15 +95,6 @@ class PractitionerSearchView(PatientReadMixin, generics.ListAPIView):
 
     def get_serializer_class(self):
         return PractitionerResultGeoSerializer if self.wants_geojson else PractitionerResultSerializer
-
-
-@extend_schema_view(get=extend_schema(responses={200: PractitionerProfileSerializer, 404: NOT_FOUND}))
-class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
-    """A practitioner's profile: every location and whether they are qualified there."""
-
-    queryset = selectors.practitioner_profiles()
-    serializer_class = PractitionerProfileSerializer
-    lookup_field = "slug"
 
 
 @extend_schema_view(get=extend_schema(responses={200: ClinicResultSerializer(many=True), 400: BAD_REQUEST}))

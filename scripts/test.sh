@@ -15,7 +15,8 @@ PG_PACKAGES=("postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3")
 PGHOST_PROBE="${PGHOST_PROBE:-127.0.0.1}"
 PGPORT_PROBE="${PGPORT_PROBE:-5432}"
 PRIVATE_PG_PORT="${PRIVATE_PG_PORT:-54329}"
-DB_NAME=dryneedling
+# A checkout of its own (a second working copy) may pick another name: tests use test_$DB_NAME.
+DB_NAME="${DB_NAME:-dryneedling}"
 REDIS_PORT="${REDIS_PORT:-6379}"
 
 CLEANUP=()

@@ -6,7 +6,7 @@ import pytest
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.tokens import AccessToken
 
-from config.auth import FailedLoginThrottle
+from core.auth import FailedLoginThrottle
 from tests.credentials.factories import MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -6,7 +6,8 @@ import pytest
 from django.core.management import CommandError, call_command
 from geopy.distance import geodesic
 
-from directory import demo, geocoding
+from directory import geocoding
+from portal import demo
 from directory.models import Clinic, Listing, Location, Practitioner
 from directory.validators import validate_npi
 

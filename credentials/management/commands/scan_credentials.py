@@ -8,7 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from config.cli import iso_date
+from core.cli import iso_date
 
 from credentials import scan
 

@@ -47,8 +47,8 @@ from directory import services as directory_services
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
 from directory.states import USState
 
-from . import services
-from .models import Credential, Kind, Status
+from credentials import services
+from credentials.models import Credential, Kind, Status
 
 REQUIRED_COLUMNS = ("name", "profession", "location")
 OPTIONAL_COLUMNS = ("email", "npi", "specialties", "techniques", "languages")

@@ -41,10 +41,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
-from . import geocoding
-from .models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
-from .states import USState
-from .validators import npi_check_digit
+from directory import geocoding
+from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
+from directory.states import USState
+from directory.validators import npi_check_digit
 
 # --------------------------------------------------------------------------
 # Vocabulary of the generator

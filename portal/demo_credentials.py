@@ -20,8 +20,8 @@ from django.utils import timezone
 from directory.models import Listing, Practitioner, Profession, Technique
 from directory.states import USState
 
-from . import services
-from .models import Action, Credential, Kind, Method, Status, Verification
+from credentials import services
+from credentials.models import Action, Credential, Kind, Method, Status, Verification
 
 BOARDS = {
     Profession.PT: "Board of Physical Therapy",

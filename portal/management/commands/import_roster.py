@@ -1,4 +1,4 @@
-"""manage.py import_roster FILE --clinic ID [--dry-run]: a clinic's roster from CSV (see credentials/roster.py)."""
+"""manage.py import_roster FILE --clinic ID [--dry-run]: a clinic's roster from CSV (see portal/roster.py)."""
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from tqdm import tqdm
 
-from credentials import roster
+from portal import roster
 from directory.models import Clinic
 
 

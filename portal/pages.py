@@ -8,7 +8,8 @@ from credentials.models import Kind
 from credentials.selectors import public_credentials
 
 from . import selectors
-from .models import CONSULTATION_MESSAGE_MAX_LENGTH, Language, Profession, Specialty, Technique
+
+from directory.models import CONSULTATION_MESSAGE_MAX_LENGTH, Language, Profession, Specialty, Technique
 
 RADIUS_CHOICES_MI = (5, 10, 25, 50, 100)
 DEFAULT_RADIUS_MI = 25
@@ -21,10 +22,10 @@ def map_config() -> dict:
 
 @require_GET
 def search_page(request):
-    """The search form and an empty list and map; static/directory/search.js fills them from the API."""
+    """The search form and an empty list and map; static/portal/search.js fills them from the API."""
     return render(
         request,
-        "directory/search.html",
+        "portal/search.html",
         {
             "specialties": Specialty.objects.all(),
             "techniques": Technique.objects.all(),
@@ -49,7 +50,7 @@ def practitioner_page(request, slug):
     credentials = public_credentials(practitioner, today=today)
     return render(
         request,
-        "directory/practitioner.html",
+        "portal/practitioner.html",
         {
             "practitioner": practitioner,
             "listings": listings,
@@ -73,4 +74,4 @@ def practitioner_page(request, slug):
 @require_GET
 def right_for_me_page(request):
     """Who should ask their doctor before dry needling, and what to ask a practitioner."""
-    return render(request, "directory/right_for_me.html")
+    return render(request, "portal/right_for_me.html")

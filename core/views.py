@@ -1,5 +1,5 @@
 """View pieces both apps share."""
-from django.utils import timezone
+from core import clock
 from django.utils.functional import cached_property
 
 
@@ -9,7 +9,7 @@ class TodayMixin:
 
     @cached_property
     def today(self):
-        return timezone.localdate()
+        return clock.today()
 
     def get_serializer_context(self):
         return {**super().get_serializer_context(), "today": self.today}

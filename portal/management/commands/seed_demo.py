@@ -1,4 +1,4 @@
-"""manage.py seed_demo: load a realistic, deterministic demo directory (see directory/demo.py)."""
+"""manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo.py)."""
 import datetime
 import random
 import time
@@ -8,9 +8,9 @@ from django.db import connection
 from django.utils import timezone
 from tqdm import tqdm
 
-from config.cli import iso_date
+from core.cli import iso_date
 
-from directory import demo
+from portal import demo
 from directory.models import Clinic, Practitioner
 
 
@@ -106,7 +106,7 @@ class Command(BaseCommand):
     def seed_credentials(self, *, seed: int, today: datetime.date | None, progress: bool) -> dict[str, int]:
         """Credentials for every practitioner, then their qualification from them, in chunks."""
         # Imported here: the credentials app builds on the directory, not the reverse.
-        from credentials.demo import demo_credentials
+        from portal.demo_credentials import demo_credentials
 
         rng = random.Random(f"credentials/{seed}")
         today = today or timezone.localdate()

@@ -1,0 +1,1 @@
+"""Shared API plumbing: the error shape, strict filtersets, paging, permissions, the clock, health."""

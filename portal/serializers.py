@@ -1,0 +1,114 @@
+"""Shapes that show the directory and the credentials together: the public profile and the
+roster import's report."""
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from credentials.selectors import public_credentials
+from credentials.serializers import PublicCredentialSerializer
+from directory.models import Practitioner
+from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer, _today
+
+
+class PractitionerLocationSerializer(LocationSerializer):
+    """A location on a practitioner's profile, with whether they are qualified there."""
+
+    qualified = serializers.BooleanField(read_only=True)
+
+    class Meta(LocationSerializer.Meta):
+        fields = [*LocationSerializer.Meta.fields, "qualified"]
+
+
+class PractitionerProfileSerializer(serializers.ModelSerializer):
+    profession_name = serializers.CharField(source="get_profession_display", read_only=True)
+    specialties = VocabularySerializer(many=True, read_only=True)
+    techniques = VocabularySerializer(many=True, read_only=True)
+    languages = LanguageSerializer(many=True, read_only=True)
+    qualified = serializers.SerializerMethodField()
+    locations = serializers.SerializerMethodField()
+    credentials = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Practitioner
+        fields = [
+            "id",
+            "slug",
+            "name",
+            "profession",
+            "profession_name",
+            "npi",
+            "bio",
+            "years_dry_needling",
+            "typical_sessions",
+            "qualified",
+            "verified_training_hours",
+            "specialties",
+            "techniques",
+            "languages",
+            "locations",
+            "credentials",
+        ]
+
+    def _locations(self, obj):
+        today = _today(self.context)
+        locations = []
+        for listing in obj.listings.all():
+            location = listing.location
+            location.qualified = listing.is_qualified(today)
+            locations.append(location)
+        return locations
+
+    @extend_schema_field(OpenApiTypes.BOOL)
+    def get_qualified(self, obj):
+        return any(location.qualified for location in self._locations(obj))
+
+    @extend_schema_field(PractitionerLocationSerializer(many=True))
+    def get_locations(self, obj):
+        return PractitionerLocationSerializer(self._locations(obj), many=True, context=self.context).data
+
+    @extend_schema_field(PublicCredentialSerializer(many=True))
+    def get_credentials(self, obj):
+        """The public part of each verified, unexpired credential (composed from the credentials app)."""
+        return PublicCredentialSerializer(public_credentials(obj, today=_today(self.context)), many=True).data
+
+
+class RosterImportInputSerializer(serializers.Serializer):
+    file = serializers.FileField(allow_empty_file=False, help_text="The roster as CSV (UTF-8); columns in the README.")
+    dry_run = serializers.BooleanField(default=False, help_text="true: report what would change, write nothing.")
+
+
+class RosterRowSerializer(serializers.Serializer):
+    line = serializers.IntegerField(help_text="The row's line in the file (the header is line 1).")
+    name = serializers.CharField()
+    action = serializers.ChoiceField(choices=["created", "updated", "unchanged", "rejected"])
+    practitioner_id = serializers.IntegerField(allow_null=True, help_text="Empty for a row not (yet) written.")
+    license = serializers.ChoiceField(choices=["submitted", "updated", "unchanged"], allow_null=True)
+    reason = serializers.CharField(help_text="Why the row was rejected.")
+
+
+class RosterReportSerializer(serializers.Serializer):
+    dry_run = serializers.BooleanField()
+    applied = serializers.BooleanField(help_text="Whether anything was written: a real run with no rejected row.")
+    created = serializers.SerializerMethodField()
+    updated = serializers.SerializerMethodField()
+    unchanged = serializers.SerializerMethodField()
+    rejected = serializers.SerializerMethodField()
+    rows = RosterRowSerializer(many=True)
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_created(self, obj):
+        return obj.count("created")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_updated(self, obj):
+        return obj.count("updated")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_unchanged(self, obj):
+        return obj.count("unchanged")
+
+    @extend_schema_field(OpenApiTypes.INT)
+    def get_rejected(self, obj):
+        return obj.count("rejected")

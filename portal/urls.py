@@ -1,0 +1,8 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("practitioners/<slug:slug>/", views.PractitionerDetailView.as_view(), name="practitioner-detail"),
+    path("clinics/<int:clinic_pk>/roster-import/", views.RosterImportView.as_view(), name="clinic-roster-import"),
+]
