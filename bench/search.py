@@ -31,6 +31,7 @@ from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from core import clock
 from directory import selectors  # noqa: E402
 from portal import demo  # noqa: E402
 from directory.filters import PractitionerSearchFilter  # noqa: E402
@@ -133,7 +134,7 @@ def compiled_sql(point: Point):
 
 def naive_search(point: Point):
     """What a first GeoDjango attempt looks like: distance_lte + Distance() order, dedupe in Python."""
-    today = timezone.localdate()
+    today = clock.today()
     rows = (
         Listing.objects.filter(
             point__distance_lte=(point, D(km=RADIUS_KM)),

@@ -15,9 +15,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.html import format_html
 
+from core import clock
 from directory.models import Profession
 from directory.states import USState
 
@@ -34,9 +34,6 @@ from .models import (
     Verification,
 )
 
-
-def _today():
-    return timezone.localdate()
 
 
 def _error_text(exc: Exception) -> str:
@@ -65,7 +62,7 @@ class ExpiresWithinFilter(admin.SimpleListFilter):
     def queryset(self, request, queryset):
         if self.value() not in {"30", "60", "90"}:
             return queryset
-        today = _today()
+        today = clock.today()
         return queryset.filter(
             expires_on__gte=today, expires_on__lte=today + datetime.timedelta(days=int(self.value()))
         )
@@ -79,7 +76,7 @@ class QueueFilter(admin.SimpleListFilter):
         return [("needs_decision", "Needs a decision"), ("pending", "Pending"), ("review_due", "Review due")]
 
     def queryset(self, request, queryset):
-        today = _today()
+        today = clock.today()
         if self.value() == "needs_decision":
             return queryset.needing_decision(today)
         if self.value() == "pending":
@@ -181,7 +178,7 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
     @admin.display(boolean=True, description="review due")
     def review_due(self, obj):
-        return obj.is_review_due(_today())
+        return obj.is_review_due(clock.today())
 
     @admin.display(description="document")
     def document_link(self, obj):
@@ -242,7 +239,7 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
     @admin.action(description="Verify (document review)")
     def verify_by_document_review(self, request, queryset):
-        today = _today()
+        today = clock.today()
         self._decide_each(
             request,
             queryset,
@@ -256,7 +253,7 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
         """An intermediate page asking for the method and the reason, then the service per credential."""
         form = DecisionForm(request.POST if "apply" in request.POST else None)
         if "apply" in request.POST and form.is_valid():
-            today = _today()
+            today = clock.today()
             self._decide_each(
                 request,
                 queryset,

@@ -8,9 +8,9 @@ import datetime
 
 import django_filters as filters
 from django import forms
-from django.utils import timezone
 
 from core.filters import StrictFilterSet
+from core import clock
 from directory.states import USState
 
 from . import selectors
@@ -78,4 +78,4 @@ class ExpiringCredentialFilter(StrictFilterSet):
         return super().filter_queryset(queryset)
 
     def filter_within_days(self, queryset, name, value):
-        return queryset.filter(expires_on__lte=timezone.localdate() + datetime.timedelta(days=value))
+        return queryset.filter(expires_on__lte=clock.today() + datetime.timedelta(days=value))

@@ -44,6 +44,7 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from core import clock
 from directory.models import Listing, Practitioner
 from directory.selectors import clinic_member_emails
 
@@ -209,7 +210,7 @@ def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
     Today, not the scan's day: the hours are what patients see now, so a scan run
     for a day ahead or behind (--today) must not move them to that day.
     """
-    as_of = timezone.localdate()
+    as_of = clock.today()
     valid_hours = (
         Credential.objects.verified()
         .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=as_of)

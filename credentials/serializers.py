@@ -4,12 +4,12 @@ server-owned fields (status, verification, submitter) are never read from a body
 from __future__ import annotations
 
 from django.urls import reverse
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 
 from core.fields import SlugRelatedField
+from core import clock
 from directory.models import Profession, Technique
 from directory.states import USState
 
@@ -24,9 +24,6 @@ class DocumentTooLarge(exceptions.APIException):
         message = f"The document is larger than {DOCUMENT_MAX_BYTES // 2**20} MB."
         super().__init__({"detail": f"document: {message}", "errors": {"document": [message]}})
 
-
-def _today(context):
-    return context.get("today") or timezone.localdate()
 
 
 class CredentialInputSerializer(serializers.Serializer):
@@ -76,7 +73,7 @@ class ExpiredMixin(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_expired(self, obj):
-        return obj.is_expired(_today(self.context))
+        return obj.is_expired(clock.today_from(self.context))
 
 
 class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
@@ -132,7 +129,7 @@ class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_review_due(self, obj):
-        return obj.is_review_due(_today(self.context))
+        return obj.is_review_due(clock.today_from(self.context))
 
 
 class QueueItemSerializer(CredentialSerializer):
@@ -264,4 +261,4 @@ class ExpiringCredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.INT)
     def get_days_left(self, obj):
-        return (obj.expires_on - _today(self.context)).days
+        return (obj.expires_on - clock.today_from(self.context)).days

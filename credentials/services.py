@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from core.exceptions import Conflict
 from core.validation import reject_unknown_fields
+from core import clock
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification
@@ -51,9 +52,6 @@ UPDATABLE_FIELDS = tuple(field for field in CREDENTIAL_FIELDS if field != "kind"
 
 REQUALIFY_CHUNK = 1000
 
-
-def _today(today: datetime.date | None) -> datetime.date:
-    return today or timezone.localdate()
 
 
 def _check_not_in_future(credential: Credential, today: datetime.date) -> None:
@@ -88,7 +86,7 @@ def credential_submit(
 
     A license without a profession is taken to be for the practitioner's own.
     """
-    today = _today(today)
+    today = today or clock.today()
     if kind == Kind.LICENSE and not profession:
         profession = practitioner.profession
     credential = Credential(
@@ -134,7 +132,7 @@ def credential_update(
     3. Rejected or revoked: a 409; submit a new credential.
     A change that changes nothing leaves the credential as it is.
     """
-    today = _today(today)
+    today = today or clock.today()
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status not in (Status.PENDING, Status.VERIFIED):
         raise CredentialConflict(f"This credential is {credential.status} and cannot be changed; submit a new one.")
@@ -253,7 +251,7 @@ def credential_verify(
     review is a 409: there is nothing to decide. A rejected or revoked
     credential stays so; the clinic submits a new one.
     """
-    today = _today(today)
+    today = today or clock.today()
     _validate_decision(method=method, reason=reason, reason_required=False)
 
     def allowed(current: Credential) -> set[str]:
@@ -281,7 +279,7 @@ def credential_reject(
     *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
 ) -> Credential:
     """Reject a pending credential, with a reason the clinic will see."""
-    today = _today(today)
+    today = today or clock.today()
     _validate_decision(method=method, reason=reason, reason_required=True)
 
     def message(current: Credential) -> str:
@@ -306,7 +304,7 @@ def credential_revoke(
     *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
 ) -> Credential:
     """Withdraw a verification (the license was suspended, the document was forged...)."""
-    today = _today(today)
+    today = today or clock.today()
     _validate_decision(method=method, reason=reason, reason_required=True)
 
     def message(current: Credential) -> str:
@@ -399,7 +397,7 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
     truth even while a moved location's listings are being updated), one
     for the rules, and bulk updates of only the rows that changed.
     """
-    today = _today(today)
+    today = today or clock.today()
     ids = sorted(set(practitioner_ids))
     changed = 0
     for start in range(0, len(ids), REQUALIFY_CHUNK):

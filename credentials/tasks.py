@@ -3,8 +3,8 @@ import datetime
 
 from celery import shared_task
 from django.db import transaction
-from django.utils import timezone
 
+from core import clock
 from . import scan
 
 
@@ -20,7 +20,7 @@ def send_digest(digest_id: int) -> bool:
 @shared_task
 def scan_credentials(day: str | None = None) -> dict:
     """The nightly scan for `day` (ISO date, default today), then one send task per waiting digest."""
-    today = datetime.date.fromisoformat(day) if day else timezone.localdate()
+    today = datetime.date.fromisoformat(day) if day else clock.today()
     run = scan.credentials_scan(today=today)
     ids = scan.sendable_digest_ids()
     transaction.on_commit(lambda: [send_digest.delay(digest_id) for digest_id in ids])

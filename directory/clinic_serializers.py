@@ -8,9 +8,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import SlugRelatedField
+from core import clock
 
 from .models import Clinic, ClinicMembership, Language, Location, Practitioner, Profession, Specialty, Technique
-from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer, _today
+from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 from .states import USState
 from .validators import postal_code_validator, validate_npi
 
@@ -111,7 +112,7 @@ class ListingStaffSerializer(serializers.Serializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_qualified(self, obj):
-        return obj.is_qualified(_today(self.context))
+        return obj.is_qualified(clock.today_from(self.context))
 
 
 class PractitionerStaffSerializer(serializers.ModelSerializer):

@@ -14,9 +14,9 @@ from django import forms
 from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
-from django.utils import timezone
 
 from core.filters import StrictFilterSet, StrictForm, literal_error
+from core import clock
 
 from . import geocoding, selectors, vocabulary
 from .models import ClinicMembership, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
@@ -319,7 +319,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
 
     @property
     def today(self):
-        return timezone.localdate()
+        return clock.today()
 
     def group(self, queryset):
         return selectors.listing_search(queryset, origin=self.origin)

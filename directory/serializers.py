@@ -1,12 +1,12 @@
 """Shapes of directory resources. Serializers shape data; selectors and filters decide."""
 from __future__ import annotations
 
-from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.fields import SlugRelatedField
+from core import clock
 
 from .models import (
     CONSULTATION_MESSAGE_MAX_LENGTH,
@@ -68,9 +68,6 @@ class LocationSerializer(serializers.ModelSerializer):
     def get_lon(self, obj):
         return round(obj.point.x, 6)
 
-
-def _today(context):
-    return context.get("today") or timezone.localdate()
 
 
 def km_away(row) -> float | None:
@@ -138,7 +135,7 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_qualified(self, obj):
-        return obj.is_qualified(_today(self.context))
+        return obj.is_qualified(clock.today_from(self.context))
 
     def to_representation(self, listing):
         """The fields declared above, written out for speed.
@@ -158,7 +155,7 @@ class PractitionerResultSerializer(DistanceMixin, serializers.ModelSerializer):
             "name": practitioner.name,
             "profession": practitioner.profession,
             "profession_name": practitioner.get_profession_display(),
-            "qualified": listing.is_qualified(_today(self.context)),
+            "qualified": listing.is_qualified(clock.today_from(self.context)),
             "verified_training_hours": practitioner.verified_training_hours,
             "years_dry_needling": practitioner.years_dry_needling,
             "specialties": [{"slug": slug, "name": name} for slug, name in terms["specialties"]],

@@ -41,6 +41,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from tqdm import tqdm
 
+from core import clock
 from directory import geocoding
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
 from directory.states import USState
@@ -907,7 +908,7 @@ def seed(
     ctx = SeedContext(
         practitioners=practitioners,
         seed=seed,
-        today=today or timezone.localdate(),
+        today=today or clock.today(),
         sink=sink or default_sink(),
         batch_size=batch_size,
         progress=progress,

@@ -1,9 +1,9 @@
 """The patient pages: the search (over the public API), a practitioner's profile, and advice."""
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
-from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from core import clock
 from credentials.models import Kind
 from credentials.selectors import public_credentials
 
@@ -43,7 +43,7 @@ def practitioner_page(request, slug):
     """A practitioner's profile: where they practise, their verified credentials, the answers to
     a patient's usual questions, and the consultation request form. Readable without JavaScript."""
     practitioner = get_object_or_404(selectors.practitioner_profiles(), slug=slug)
-    today = timezone.localdate()
+    today = clock.today()
     listings = list(practitioner.listings.all())
     for listing in listings:
         listing.qualified_today = listing.is_qualified(today)

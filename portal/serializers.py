@@ -6,10 +6,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import clock
 from credentials.selectors import public_credentials
 from credentials.serializers import PublicCredentialSerializer
 from directory.models import Practitioner
-from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer, _today
+from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 
 
 class PractitionerLocationSerializer(LocationSerializer):
@@ -52,7 +53,7 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
         ]
 
     def _locations(self, obj):
-        today = _today(self.context)
+        today = clock.today_from(self.context)
         locations = []
         for listing in obj.listings.all():
             location = listing.location
@@ -71,7 +72,7 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
     @extend_schema_field(PublicCredentialSerializer(many=True))
     def get_credentials(self, obj):
         """The public part of each verified, unexpired credential (composed from the credentials app)."""
-        return PublicCredentialSerializer(public_credentials(obj, today=_today(self.context)), many=True).data
+        return PublicCredentialSerializer(public_credentials(obj, today=clock.today_from(self.context)), many=True).data
 
 
 class RosterImportInputSerializer(serializers.Serializer):

@@ -52,11 +52,28 @@ def language(db):
 
 
 @pytest.fixture
-def today():
-    """Freeze the date the API treats as today (timezone.localdate) at 2026-03-02."""
-    day = datetime.date(2026, 3, 2)
-    with mock.patch("django.utils.timezone.localdate", return_value=day):
-        yield day
+def frozen_day():
+    """The day `today` freezes the clock at; a test folder may override it."""
+    return datetime.date(2026, 3, 2)
+
+
+@pytest.fixture
+def freeze_today(frozen_day):
+    """Freeze core.clock (the one "today" of the views, services and tasks) at `frozen_day`;
+    returns a setter for tests that move to another day."""
+    state = {"day": frozen_day}
+
+    def set_day(day: datetime.date):
+        state["day"] = day
+
+    with mock.patch("core.clock.today", side_effect=lambda: state["day"]):
+        yield set_day
+
+
+@pytest.fixture
+def today(freeze_today, frozen_day):
+    """Every request and service call in the test runs on `frozen_day`."""
+    return frozen_day
 
 
 # --- personas: an admin, a clinic's staff, another clinic's staff, anonymous ---------

@@ -5,10 +5,10 @@ be sent (a refused one stays pending for the next run or the worker's retry).
 """
 
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
 from core.cli import iso_date
+from core import clock
 
 from credentials import scan
 
@@ -22,7 +22,7 @@ class Command(BaseCommand):
         parser.add_argument("--no-send", action="store_true", help="Scan only; leave the digests to the workers.")
 
     def handle(self, *args, today, no_send, **options):
-        today = today or timezone.localdate()
+        today = today or clock.today()
         run = scan.credentials_scan(today=today)
         self.stdout.write(
             f"Scan for {today}: {run.notifications} new notifications, {run.digests} new clinic digests, "

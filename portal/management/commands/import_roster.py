@@ -3,9 +3,9 @@ from pathlib import Path
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import timezone
 from tqdm import tqdm
 
+from core import clock
 from portal import roster
 from directory.models import Clinic
 
@@ -52,7 +52,7 @@ class Command(BaseCommand):
                 roster=roster_file,
                 dry_run=dry_run,
                 user=submitter,
-                today=timezone.localdate(),
+                today=clock.today(),
                 progress=bar.update,
             )
         for row in report.rejected:

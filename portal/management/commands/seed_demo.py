@@ -5,10 +5,10 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
-from django.utils import timezone
 from tqdm import tqdm
 
 from core.cli import iso_date
+from core import clock
 
 from portal import demo
 from directory.models import Clinic, Practitioner
@@ -109,7 +109,7 @@ class Command(BaseCommand):
         from portal.demo_credentials import demo_credentials
 
         rng = random.Random(f"credentials/{seed}")
-        today = today or timezone.localdate()
+        today = today or clock.today()
         ids = list(Practitioner.objects.order_by("id").values_list("id", flat=True))
         totals: dict[str, int] = {}
         with tqdm(total=len(ids), desc="credentials", unit=" practitioners", disable=not progress) as bar:
