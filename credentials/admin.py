@@ -210,7 +210,7 @@ class CredentialAdmin(StaffOnlyMixin, admin.ModelAdmin):
             data.pop("document")
         if change:
             changed = {name: data[name] for name in form.changed_data if name in data}
-            saved = services.credential_update(credential=obj, data=changed) if changed else obj
+            saved = services.credential_update(credential=obj, changes=changed) if changed else obj
         else:
             saved = services.credential_submit(submitted_by=request.user, **data)
         obj.pk = saved.pk
@@ -376,9 +376,9 @@ class StateRuleAdmin(StaffOnlyMixin, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         data = {name: form.cleaned_data[name] for name in StateRuleForm.Meta.fields if name in form.cleaned_data}
         if change:
-            rule = services.state_rule_update(rule=StateRule.objects.get(pk=obj.pk), data=data)
+            rule = services.state_rule_update(rule=StateRule.objects.get(pk=obj.pk), changes=data)
         else:
-            rule = services.state_rule_create(data=data)
+            rule = services.state_rule_create(**data)
         obj.pk = rule.pk
         obj._state.adding = False
 

@@ -7,6 +7,9 @@ class CredentialsConfig(AppConfig):
     verbose_name = "Credentials"
 
     def ready(self):
-        from . import signals
+        from directory import hooks
 
-        signals.connect()
+        from . import services
+
+        # The directory's write services call this when listings change (see directory.hooks).
+        hooks.register(services.listings_requalify)

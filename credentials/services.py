@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -22,7 +24,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from core.exceptions import Conflict
-from core.validation import reject_unknown_fields
+from core.services import model_update
 from core import clock
 from directory.models import Listing, Practitioner, Technique
 
@@ -117,9 +119,22 @@ def _describe(value) -> str:
     return getattr(value, "slug", None) or str(value)
 
 
+class CredentialChanges(TypedDict, total=False):
+    name: str
+    issuer: str
+    jurisdiction: str
+    license_number: str
+    profession: str
+    hours: int | None
+    technique: Technique | None
+    issued_on: datetime.date
+    expires_on: datetime.date | None
+    document: Any
+
+
 @transaction.atomic
 def credential_update(
-    *, credential: Credential, data: dict, changed_by=None, today: datetime.date | None = None
+    *, credential: Credential, changes: CredentialChanges, changed_by=None, today: datetime.date | None = None
 ) -> Credential:
     """Change a credential's details (never its status, kind or practitioner).
 
@@ -136,16 +151,18 @@ def credential_update(
     credential = Credential.objects.select_for_update().get(pk=credential.pk)
     if credential.status not in (Status.PENDING, Status.VERIFIED):
         raise CredentialConflict(f"This credential is {credential.status} and cannot be changed; submit a new one.")
-    reject_unknown_fields(data, UPDATABLE_FIELDS, "This field cannot be changed.")
-    changes = []
-    for field, value in data.items():
+    unknown = sorted(set(changes) - set(UPDATABLE_FIELDS))
+    if unknown:
+        raise TypeError(f"A credential's {', '.join(unknown)} cannot be changed here.")
+    changed = []
+    for field, value in changes.items():
         if field in {"name", "issuer", "jurisdiction", "license_number", "profession"} and value is None:
             value = ""
         before = getattr(credential, field)
         if field == "document" or before != value:
-            changes.append((field, before))
+            changed.append((field, before))
             setattr(credential, field, value)
-    if not changes:
+    if not changed:
         return credential
     credential.full_clean()
     _check_not_in_future(credential, today)
@@ -161,7 +178,7 @@ def credential_update(
         described = "; ".join(
             f"{field} changed" if field in ("document", "license_number")
             else f"{field}: {_describe(before)} -> {_describe(getattr(credential, field))}"
-            for field, before in changes
+            for field, before in changed
         )
         verification = Verification(
             credential=credential,
@@ -179,43 +196,100 @@ def credential_update(
     return credential
 
 
-def _validate_decision(*, method: str, reason: str, reason_required: bool) -> None:
+@dataclass(frozen=True)
+class Decision:
+    """What one kind of admin decision does: from which statuses, to which, and whether it
+    needs a reason. Verify, reject and revoke are rows of one table (DECISIONS), decided
+    by one function (credential_decide)."""
+
+    after: str
+    reason_required: bool
+    allowed_from: Callable[[Credential, datetime.date], set[str]]
+    refusal: Callable[[Credential], str]
+
+
+def _verify_refusal(current: Credential) -> str:
+    if current.status == Status.VERIFIED:
+        return f"This credential is already verified (next review due {current.next_review_due or 'never'})."
+    return f"A {current.status} credential cannot be verified; submit a new one."
+
+
+def _reject_refusal(current: Credential) -> str:
+    if current.status == Status.VERIFIED:
+        return "This credential is verified: revoke it instead of rejecting it."
+    return f"This credential is already {current.status}."
+
+
+def _revoke_refusal(current: Credential) -> str:
+    if current.status == Status.PENDING:
+        return "This credential is pending: reject it instead of revoking it."
+    return f"This credential is already {current.status}."
+
+
+DECISIONS: dict[str, Decision] = {
+    # Verify a pending credential, or re-verify a verified one whose review is due;
+    # a verified one not yet due has nothing to decide. Rejected or revoked stay so:
+    # the clinic submits a new one.
+    Action.VERIFY: Decision(
+        after=Status.VERIFIED,
+        reason_required=False,
+        allowed_from=lambda current, today: (
+            {Status.PENDING, Status.VERIFIED} if current.is_review_due(today) else {Status.PENDING}
+        ),
+        refusal=_verify_refusal,
+    ),
+    # Reject a pending credential, with a reason the clinic will see.
+    Action.REJECT: Decision(
+        after=Status.REJECTED,
+        reason_required=True,
+        allowed_from=lambda current, today: {Status.PENDING},
+        refusal=_reject_refusal,
+    ),
+    # Withdraw a verification (the license was suspended, the document was forged...).
+    Action.REVOKE: Decision(
+        after=Status.REVOKED,
+        reason_required=True,
+        allowed_from=lambda current, today: {Status.VERIFIED},
+        refusal=_revoke_refusal,
+    ),
+}
+
+
+@transaction.atomic
+def credential_decide(
+    *,
+    credential: Credential,
+    action: str,
+    decided_by,
+    method: str,
+    reason: str = "",
+    today: datetime.date | None = None,
+) -> Credential:
+    """Verify, reject or revoke a credential (see DECISIONS) and record the Verification.
+
+    1. Check the method, and the reason where the decision needs one.
+    2. Lock the row, so two admins deciding at once are serialised and the
+       second sees the first's status (and gets a 409).
+    3. Check the transition against the status read under the lock.
+    4. Apply it, write the Verification, requalify the practitioner.
+    """
+    today = today or clock.today()
+    decision = DECISIONS[action]
     errors = {}
     if method not in Method.values:
         errors["method"] = f"Unknown method '{method}'. Known: {', '.join(Method.values)}."
-    if reason_required and not (reason or "").strip():
+    if decision.reason_required and not (reason or "").strip():
         errors["reason"] = "Give a reason."
     if errors:
         raise ValidationError(errors)
 
-
-def _decide(
-    *,
-    credential: Credential,
-    action: str,
-    allowed: set[str],
-    decided_by,
-    method: str,
-    reason: str,
-    today: datetime.date,
-    conflict_message,
-) -> Credential:
-    """Lock the credential, check the transition, apply it and write its Verification.
-
-    1. Lock the row, so two admins deciding at once are serialised and the
-       second sees the first's status (and gets a 409).
-    2. Check the transition against the status read under the lock.
-    3. Apply it, write the Verification, requalify the practitioner.
-    """
     credential = Credential.objects.select_for_update().select_related("practitioner").get(pk=credential.pk)
     before = credential.status
-    allowed_now = allowed(credential) if callable(allowed) else allowed
-    if before not in allowed_now:
-        raise CredentialConflict(conflict_message(credential))
+    if before not in decision.allowed_from(credential, today):
+        raise CredentialConflict(decision.refusal(credential))
 
-    after = {Action.VERIFY: Status.VERIFIED, Action.REJECT: Status.REJECTED, Action.REVOKE: Status.REVOKED}[action]
     now = timezone.now()
-    credential.status = after
+    credential.status = decision.after
     if action == Action.VERIFY:
         credential.verified_at = now
         credential.method = method
@@ -233,7 +307,7 @@ def _decide(
         decided_by=decided_by,
         decided_at=now,
         status_before=before,
-        status_after=after,
+        status_after=decision.after,
     )
     verification.full_clean()
     verification.save()
@@ -241,86 +315,27 @@ def _decide(
     return credential
 
 
-@transaction.atomic
 def credential_verify(
     *, credential: Credential, decided_by, method: str, reason: str = "", today: datetime.date | None = None
 ) -> Credential:
-    """Verify a pending credential, or re-verify a verified one whose review is due.
-
-    Verifying a credential that is already verified and not yet due for
-    review is a 409: there is nothing to decide. A rejected or revoked
-    credential stays so; the clinic submits a new one.
-    """
-    today = today or clock.today()
-    _validate_decision(method=method, reason=reason, reason_required=False)
-
-    def allowed(current: Credential) -> set[str]:
-        return {Status.PENDING, Status.VERIFIED} if current.is_review_due(today) else {Status.PENDING}
-
-    def message(current: Credential) -> str:
-        if current.status == Status.VERIFIED:
-            return f"This credential is already verified (next review due {current.next_review_due or 'never'})."
-        return f"A {current.status} credential cannot be verified; submit a new one."
-
-    return _decide(
-        credential=credential,
-        action=Action.VERIFY,
-        allowed=allowed,
-        decided_by=decided_by,
-        method=method,
-        reason=reason,
-        today=today,
-        conflict_message=message,
+    return credential_decide(
+        credential=credential, action=Action.VERIFY, decided_by=decided_by, method=method, reason=reason, today=today
     )
 
 
-@transaction.atomic
 def credential_reject(
     *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
 ) -> Credential:
-    """Reject a pending credential, with a reason the clinic will see."""
-    today = today or clock.today()
-    _validate_decision(method=method, reason=reason, reason_required=True)
-
-    def message(current: Credential) -> str:
-        if current.status == Status.VERIFIED:
-            return "This credential is verified: revoke it instead of rejecting it."
-        return f"This credential is already {current.status}."
-
-    return _decide(
-        credential=credential,
-        action=Action.REJECT,
-        allowed={Status.PENDING},
-        decided_by=decided_by,
-        method=method,
-        reason=reason,
-        today=today,
-        conflict_message=message,
+    return credential_decide(
+        credential=credential, action=Action.REJECT, decided_by=decided_by, method=method, reason=reason, today=today
     )
 
 
-@transaction.atomic
 def credential_revoke(
     *, credential: Credential, decided_by, method: str, reason: str, today: datetime.date | None = None
 ) -> Credential:
-    """Withdraw a verification (the license was suspended, the document was forged...)."""
-    today = today or clock.today()
-    _validate_decision(method=method, reason=reason, reason_required=True)
-
-    def message(current: Credential) -> str:
-        if current.status == Status.PENDING:
-            return "This credential is pending: reject it instead of revoking it."
-        return f"This credential is already {current.status}."
-
-    return _decide(
-        credential=credential,
-        action=Action.REVOKE,
-        allowed={Status.VERIFIED},
-        decided_by=decided_by,
-        method=method,
-        reason=reason,
-        today=today,
-        conflict_message=message,
+    return credential_decide(
+        credential=credential, action=Action.REVOKE, decided_by=decided_by, method=method, reason=reason, today=today
     )
 
 
@@ -340,10 +355,44 @@ STATE_RULE_FIELDS = (
 )
 
 
+class StateRuleChanges(TypedDict, total=False):
+    state: str
+    dry_needling_permitted: bool
+    permitted_professions: list[str]
+    min_training_hours: int | None
+    min_years_licensed: int | None
+    source: str
+    source_url: str
+    checked_on: datetime.date
+    notes: str
+
+
 @transaction.atomic
-def state_rule_create(*, data: dict, today: datetime.date | None = None) -> StateRule:
-    reject_unknown_fields(data, STATE_RULE_FIELDS, "Unknown field.")
-    rule = StateRule(**data)
+def state_rule_create(
+    *,
+    state: str,
+    source: str,
+    checked_on: datetime.date,
+    dry_needling_permitted: bool = True,
+    permitted_professions: list[str] | None = None,
+    min_training_hours: int | None = None,
+    min_years_licensed: int | None = None,
+    source_url: str = "",
+    notes: str = "",
+    today: datetime.date | None = None,
+) -> StateRule:
+    """Add a state's rule and requalify every listing in the state."""
+    rule = StateRule(
+        state=state,
+        dry_needling_permitted=dry_needling_permitted,
+        permitted_professions=permitted_professions or [],
+        min_training_hours=min_training_hours,
+        min_years_licensed=min_years_licensed,
+        source=source,
+        source_url=source_url or "",
+        checked_on=checked_on,
+        notes=notes or "",
+    )
     rule.full_clean()
     rule.save()
     state_requalify(state=rule.state, today=today)
@@ -351,17 +400,14 @@ def state_rule_create(*, data: dict, today: datetime.date | None = None) -> Stat
 
 
 @transaction.atomic
-def state_rule_update(*, rule: StateRule, data: dict, today: datetime.date | None = None) -> StateRule:
+def state_rule_update(*, rule: StateRule, changes: StateRuleChanges, today: datetime.date | None = None) -> StateRule:
     """Change a state's rule and requalify every listing in the state (and the old one, if it moved)."""
     rule = StateRule.objects.select_for_update().get(pk=rule.pk)
     old_state = rule.state
-    reject_unknown_fields(data, STATE_RULE_FIELDS, "Unknown field.")
-    for field, value in data.items():
-        setattr(rule, field, value)
-    rule.full_clean()
-    rule.save()
-    for state in {old_state, rule.state}:
-        state_requalify(state=state, today=today)
+    rule, changed = model_update(instance=rule, fields=STATE_RULE_FIELDS, data=changes)
+    if changed:
+        for state in {old_state, rule.state}:
+            state_requalify(state=state, today=today)
     return rule
 
 
@@ -467,8 +513,7 @@ def practitioners_with_credentials(practitioner_ids: Iterable[int]) -> list[int]
     """Those of the practitioners who have any credential row at all.
 
     A practitioner with none is qualified nowhere, which is what a new
-    listing already says (no qualified days), so the directory's
-    signals skip them.
+    listing already says (no qualified days), so requalifying them is skipped.
     """
     has_credentials = Credential.objects.filter(practitioner_id=OuterRef("pk"))
     return list(
@@ -476,3 +521,10 @@ def practitioners_with_credentials(practitioner_ids: Iterable[int]) -> list[int]
         .filter(Exists(has_credentials))
         .values_list("id", flat=True)
     )
+
+
+def listings_requalify(*, practitioner_ids: Iterable[int]) -> int:
+    """The receiver of directory.hooks.listings_changed: requalify these practitioners' listings
+    (a new listing, a location in another state, another profession); returns listings changed."""
+    ids = practitioners_with_credentials(practitioner_ids)
+    return practitioners_requalify(practitioner_ids=ids) if ids else 0

@@ -88,7 +88,7 @@ class CredentialDetailView(TodayMixin, ScopedCredentialMixin, generics.RetrieveA
         serializer = CredentialUpdateSerializer(data=request.data, partial=True, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         credential = services.credential_update(
-            credential=credential, data=serializer.validated_data, changed_by=request.user, today=self.today
+            credential=credential, changes=serializer.validated_data, changed_by=request.user, today=self.today
         )
         return Response(CredentialSerializer(credential, context=self.get_serializer_context()).data)
 
@@ -195,7 +195,7 @@ class StateRuleListCreateView(TodayMixin, generics.ListCreateAPIView):
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        rule = services.state_rule_create(data=serializer.validated_data, today=self.today)
+        rule = services.state_rule_create(**serializer.validated_data, today=self.today)
         return Response(self.get_serializer(rule).data, status=status.HTTP_201_CREATED)
 
 
@@ -213,7 +213,7 @@ class StateRuleDetailView(TodayMixin, generics.RetrieveAPIView):
         rule = self.get_object()
         serializer = self.get_serializer(rule, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        rule = services.state_rule_update(rule=rule, data=serializer.validated_data, today=self.today)
+        rule = services.state_rule_update(rule=rule, changes=serializer.validated_data, today=self.today)
         return Response(self.get_serializer(rule).data)
 
 

@@ -67,7 +67,7 @@ class ClinicDetailUpdateView(views.ClinicDetailView):
         clinic = managed_clinic(request, kwargs["pk"])
         serializer = ClinicInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        clinic = services.clinic_update(clinic=clinic, data=serializer.validated_data)
+        clinic = services.clinic_update(clinic=clinic, changes=serializer.validated_data)
         return Response(ClinicStaffSerializer(clinic).data)
 
 
@@ -135,8 +135,7 @@ class LocationListCreateView(ClinicScopedMixin, generics.ListCreateAPIView):
         clinic = self.clinic
         serializer = LocationInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        location = services.location_create(clinic=clinic, data=data, **_coordinates(data))
+        location = services.location_create(clinic=clinic, **serializer.validated_data)
         return Response(LocationStaffSerializer(location).data, status=status.HTTP_201_CREATED)
 
 
@@ -154,8 +153,8 @@ class LocationDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):
         location = self.get_object()
         serializer = LocationInputSerializer(data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        data = dict(serializer.validated_data)
-        location = services.location_update(location=location, data=data, **_coordinates(data))
+        changes = dict(serializer.validated_data)
+        location = services.location_update(location=location, changes=changes, **_coordinates(changes))
         return Response(LocationStaffSerializer(location).data)
 
     def perform_destroy(self, instance):
@@ -178,7 +177,7 @@ class PractitionerWriteMixin(ClinicScopedMixin):
             if missing:
                 raise FieldNotFound("locations", f"No location {missing[0]} at this clinic.")
             arguments["locations"] = [found[pk] for pk in dict.fromkeys(ids)]
-        return {"data": data, **arguments}
+        return {"changes": data, **arguments}
 
     def respond(self, practitioner, code=status.HTTP_200_OK):
         practitioner = self.get_queryset().get(pk=practitioner.pk)
@@ -196,7 +195,8 @@ class PractitionerListCreateView(PractitionerWriteMixin, generics.ListCreateAPIV
         clinic = self.clinic
         serializer = PractitionerInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        practitioner = services.practitioner_create(clinic=clinic, **self.resolve(serializer.validated_data))
+        arguments = self.resolve(serializer.validated_data)
+        practitioner = services.practitioner_create(clinic=clinic, **arguments.pop("changes"), **arguments)
         return self.respond(practitioner, status.HTTP_201_CREATED)
 
 

@@ -14,7 +14,6 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.utils.text import slugify
 
 from . import geocoding
 from .states import USState
@@ -99,10 +98,6 @@ class Clinic(TimeStamped):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Clinic, self.name)
-        super().save(*args, **kwargs)
 
 
 class Location(TimeStamped):
@@ -130,13 +125,14 @@ class Location(TimeStamped):
         return f"{self.clinic.name}: {self.address}, {self.city}, {self.state}"
 
     def clean(self):
-        """Check the ZIP against the state, fill in what it implies, so errors land on postal_code.
+        """Check the ZIP against the state, so errors land on postal_code.
 
         1. A ZIP in the bundled table must lie in the location's state: the
            state decides which licenses count, so a typo in either would
            list the practitioner under the wrong board's rules.
-        2. A location without coordinates gets the ZIP's centroid.
-        3. A ZIP missing from the table is accepted only with coordinates.
+        2. A ZIP missing from the table is accepted only with coordinates
+           (the location services place a location without them at its
+           ZIP's centroid before validating).
         """
         if not self.postal_code or not geocoding.ZIP_RE.match(self.postal_code):
             return
@@ -148,20 +144,6 @@ class Location(TimeStamped):
             return
         if self.state and state != self.state:
             raise ValidationError({"postal_code": f"ZIP code {self.postal_code} is in {state}, not {self.state}."})
-        if self.point is None:
-            self.point = geocoding.zip_to_point(self.postal_code)
-
-    def save(self, *args, **kwargs):
-        """Save, geocoding a missing point first and keeping listings' copies of it in step.
-
-        1. A location without a point gets its ZIP centroid.
-        2. Its listings hold a copy of the point (and the state, which
-           decides which licenses count), so a move updates them too.
-        """
-        if self.point is None:
-            self.point = geocoding.zip_to_point(self.postal_code)
-        super().save(*args, **kwargs)
-        self.listings.exclude(point=self.point, state=self.state).update(point=self.point, state=self.state)
 
 
 class Practitioner(TimeStamped):
@@ -199,10 +181,6 @@ class Practitioner(TimeStamped):
     def __str__(self):
         return self.name
 
-    def save(self, *args, **kwargs):
-        if not self.slug:
-            self.slug = unique_slug(Practitioner, self.name)
-        super().save(*args, **kwargs)
 
 
 class ListingQuerySet(models.QuerySet):
@@ -213,8 +191,8 @@ class ListingQuerySet(models.QuerySet):
 class Listing(models.Model):
     """A practitioner at one location: the row a patient's search returns.
 
-    `point` and `state` copy the location's (Location.save keeps them in
-    step) so the nearest-first search is a single-table KNN scan.
+    `point` and `state` copy the location's (the location services keep
+    them in step) so the nearest-first search is a single-table KNN scan.
     `qualified_from` and `qualified_until` bound the days the practitioner
     is qualified here, as the credentials app computes them whenever a
     credential or state rule changes (None: not qualified on any day it
@@ -246,27 +224,12 @@ class Listing(models.Model):
     def __str__(self):
         return f"{self.practitioner} at {self.location}"
 
-    def save(self, *args, **kwargs):
-        self.point = self.location.point
-        self.state = self.location.state
-        super().save(*args, **kwargs)
-
     def is_qualified(self, on: datetime.date) -> bool:
         return (
             self.qualified_from is not None
             and self.qualified_until is not None
             and self.qualified_from <= on <= self.qualified_until
         )
-
-
-def unique_slug(model, text: str, *, field: str = "slug") -> str:
-    """A slug from text, suffixed -2, -3, ... until no row of model uses it."""
-    base = slugify(text)[:200] or "item"
-    slug, n = base, 1
-    while model.objects.filter(**{field: slug}).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 class ClinicMembership(models.Model):

@@ -9,6 +9,8 @@ practitioner who also works elsewhere keeps the other clinic's listings.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable, Sequence
+from typing import TypedDict
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,11 +19,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from core.exceptions import Conflict
-from core.validation import reject_unknown_fields
+from core.services import model_update
 
-from . import geocoding, selectors
+from . import geocoding, hooks, selectors
 from core.permissions import is_admin
 from .models import (
     Clinic,
@@ -33,7 +36,6 @@ from .models import (
     Practitioner,
     Specialty,
     Technique,
-    unique_slug,
 )
 
 logger = logging.getLogger(__name__)
@@ -42,9 +44,48 @@ CLINIC_FIELDS = ("name", "website", "phone", "email")
 LOCATION_FIELDS = ("name", "address", "city", "state", "postal_code", "phone", "accepting_new_patients")
 PRACTITIONER_FIELDS = ("name", "profession", "npi", "email", "bio", "years_dry_needling", "typical_sessions")
 PRACTITIONER_TERMS = ("specialties", "techniques", "languages")
-NOT_SETTABLE = "This field cannot be set here."
-# Fields that may be empty (None); every other text field is "" when empty.
-PRACTITIONER_NULLABLE = ("years_dry_needling", "typical_sessions")
+
+
+class ClinicChanges(TypedDict, total=False):
+    name: str
+    website: str
+    phone: str
+    email: str
+
+
+class LocationChanges(TypedDict, total=False):
+    name: str
+    address: str
+    city: str
+    state: str
+    postal_code: str
+    phone: str
+    accepting_new_patients: bool
+
+
+class PractitionerChanges(TypedDict, total=False):
+    name: str
+    profession: str
+    npi: str
+    email: str
+    bio: str
+    years_dry_needling: int | None
+    typical_sessions: int | None
+
+
+def unique_slug(model, text: str) -> str:
+    """The one place slugs are made: from text, suffixed -2, -3, ... until no row of model uses it.
+
+    A slug is a public address (a profile's URL), so it is made once, when
+    the row is created, and never edited afterwards (the admin shows it
+    read-only): changing it would break every link patients saved.
+    """
+    base = slugify(text)[:200] or "item"
+    slug, n = base, 1
+    while model.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
 
 
 class NpiTaken(Conflict):
@@ -71,13 +112,10 @@ def clinic_create(*, name: str, website: str = "", phone: str = "", email: str =
 
 
 @transaction.atomic
-def clinic_update(*, clinic: Clinic, data: dict) -> Clinic:
+def clinic_update(*, clinic: Clinic, changes: ClinicChanges) -> Clinic:
     """Change the clinic's name and contact details; its slug (its public address) stays."""
-    reject_unknown_fields(data, CLINIC_FIELDS, NOT_SETTABLE)
-    for field, value in data.items():
-        setattr(clinic, field, value if value is not None else "")
-    clinic.full_clean()
-    clinic.save()
+    data = {field: "" if value is None else value for field, value in changes.items()}
+    clinic, _ = model_update(instance=clinic, fields=CLINIC_FIELDS, data=data)
     return clinic
 
 
@@ -128,13 +166,21 @@ def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
 
 
 def _place(location: Location, *, lat: float | None, lon: float | None, moved: bool) -> None:
-    """Set the point from lat/lon when given; otherwise re-geocode a location whose ZIP changed
-    (Location.clean() puts the ZIP's centroid on a location without a point), and fill a
-    missing city from the ZIP."""
+    """Put the location on the map before it is validated.
+
+    1. Given lat/lon, the point is exactly there.
+    2. Otherwise a new location, or one whose ZIP changed, goes to that
+       ZIP's centroid (a ZIP missing from the bundled table leaves the point
+       empty, and Location.clean() then asks for coordinates).
+    3. A missing city is filled in from the ZIP.
+    """
     if lat is not None and lon is not None:
         location.point = Point(lon, lat, srid=4326)
-    elif moved:
-        location.point = None
+    elif moved or location.point is None:
+        try:
+            location.point = geocoding.zip_to_point(location.postal_code)
+        except geocoding.UnknownPlace:
+            location.point = None
     if not location.city:
         try:
             location.city = geocoding.zip_record(location.postal_code)[2]
@@ -143,10 +189,31 @@ def _place(location: Location, *, lat: float | None, lon: float | None, moved: b
 
 
 @transaction.atomic
-def location_create(*, clinic: Clinic, data: dict, lat: float | None = None, lon: float | None = None) -> Location:
+def location_create(
+    *,
+    clinic: Clinic,
+    address: str,
+    state: str,
+    postal_code: str,
+    city: str = "",
+    name: str = "",
+    phone: str = "",
+    accepting_new_patients: bool = True,
+    lat: float | None = None,
+    lon: float | None = None,
+) -> Location:
     """Add a location; without lat/lon it is placed at its ZIP code's centroid."""
-    reject_unknown_fields(data, LOCATION_FIELDS, NOT_SETTABLE)
-    location = Location(clinic=clinic, **data)
+    location = Location(
+        clinic=clinic,
+        name=name or "",
+        address=address,
+        city=city or "",
+        state=state,
+        postal_code=postal_code,
+        phone=phone or "",
+        accepting_new_patients=accepting_new_patients,
+        point=None,
+    )
     _place(location, lat=lat, lon=lon, moved=True)
     location.full_clean()
     location.save()
@@ -155,24 +222,40 @@ def location_create(*, clinic: Clinic, data: dict, lat: float | None = None, lon
 
 @transaction.atomic
 def location_update(
-    *, location: Location, data: dict, lat: float | None = None, lon: float | None = None
+    *, location: Location, changes: LocationChanges, lat: float | None = None, lon: float | None = None
 ) -> Location:
-    """Change a location. A new ZIP without lat/lon moves it to that ZIP's centroid; its
-    listings follow (Location.save), and a move to another state requalifies them."""
-    reject_unknown_fields(data, LOCATION_FIELDS, NOT_SETTABLE)
+    """Change a location, keeping its listings' copies of its point and state in step.
+
+    1. A new ZIP without lat/lon moves it to that ZIP's centroid.
+    2. Its listings carry a copy of the point (the search's KNN index) and
+       the state (which decides which licenses count): both follow.
+    3. A move to another state may change who is qualified there, so the
+       practitioners listed here are requalified (the hook).
+    """
     location = Location.objects.select_for_update().get(pk=location.pk)
+    before = (location.point, location.state)
+    data = {field: "" if value is None and field != "accepting_new_patients" else value for field, value in changes.items()}
     moved = "postal_code" in data and data["postal_code"] != location.postal_code
     for field, value in data.items():
         setattr(location, field, value)
     _place(location, lat=lat, lon=lon, moved=moved)
     location.full_clean()
     location.save()
+    if (location.point, location.state) != before:
+        listings = Listing.objects.filter(location=location)
+        listings.update(point=location.point, state=location.state)
+        if location.state != before[1]:
+            hooks.listings_changed(practitioner_ids=listings.values_list("practitioner_id", flat=True))
     return location
 
 
 @transaction.atomic
 def location_delete(*, location: Location) -> None:
-    """Remove a location and its listings; its practitioners stay listed wherever else they work."""
+    """Remove a location and its listings; its practitioners stay listed wherever else they work.
+
+    No hook: a listing's qualification is its own, so removing one leaves the
+    practitioner's other listings as they were.
+    """
     location.delete()
 
 
@@ -189,81 +272,137 @@ def _check_npi_free(npi: str, practitioner: Practitioner | None = None) -> None:
         raise NpiTaken(npi)
 
 
-def _set_locations(practitioner: Practitioner, clinic: Clinic, locations: list[Location]) -> None:
-    """List the practitioner at exactly these of the clinic's locations; other clinics' listings stay."""
+def _listing(practitioner: Practitioner, location: Location) -> Listing:
+    # The listing's copy of the location's point and state: see Listing.
+    return Listing(practitioner=practitioner, location=location, point=location.point, state=location.state)
+
+
+def _set_locations(practitioner: Practitioner, clinic: Clinic, locations: Sequence[Location]) -> bool:
+    """List the practitioner at exactly these of the clinic's locations; other clinics' listings
+    stay. Returns whether a listing was added (a new listing needs qualifying)."""
     if not locations:
         raise ValidationError({"locations": "Give at least one of the clinic's locations."})
     if any(location.clinic_id != clinic.pk for location in locations):
         raise ValidationError({"locations": "A location of another clinic cannot be used here."})
     wanted = {location.pk: location for location in locations}
-    current = set(Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).values_list("location_id", flat=True))
-    Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).exclude(location_id__in=wanted).delete()
-    for location_id in sorted(set(wanted) - current):
-        # One save() per listing: it copies the location's point and state, and the
-        # credentials app's signal requalifies the practitioner at the new location.
-        Listing(practitioner=practitioner, location=wanted[location_id]).save()
+    here = Listing.objects.filter(practitioner=practitioner, location__clinic=clinic)
+    current = set(here.values_list("location_id", flat=True))
+    here.exclude(location_id__in=wanted).delete()
+    added = [_listing(practitioner, wanted[location_id]) for location_id in sorted(set(wanted) - current)]
+    Listing.objects.bulk_create(added)
+    return bool(added)
 
 
-def _set_terms(practitioner: Practitioner, terms: dict) -> None:
-    for relation in PRACTITIONER_TERMS:
-        if relation in terms and terms[relation] is not None:
-            getattr(practitioner, relation).set(terms[relation])
+def _set_terms(
+    practitioner: Practitioner,
+    *,
+    specialties: Iterable[Specialty] | None,
+    techniques: Iterable[Technique] | None,
+    languages: Iterable[Language] | None,
+) -> None:
+    for relation, terms in (("specialties", specialties), ("techniques", techniques), ("languages", languages)):
+        if terms is not None:
+            getattr(practitioner, relation).set(terms)
 
 
 @transaction.atomic
 def practitioner_create(
     *,
     clinic: Clinic,
-    data: dict,
-    locations: list[Location],
-    specialties: list[Specialty] | None = None,
-    techniques: list[Technique] | None = None,
-    languages: list[Language] | None = None,
+    name: str,
+    profession: str,
+    locations: Sequence[Location],
+    npi: str = "",
+    email: str = "",
+    bio: str = "",
+    years_dry_needling: int | None = None,
+    typical_sessions: int | None = None,
+    specialties: Iterable[Specialty] | None = None,
+    techniques: Iterable[Technique] | None = None,
+    languages: Iterable[Language] | None = None,
 ) -> Practitioner:
     """Add a practitioner who works at some of the clinic's locations."""
-    reject_unknown_fields(data, PRACTITIONER_FIELDS, NOT_SETTABLE)
-    _check_npi_free(data.get("npi") or "")
+    practitioner = practitioner_register(
+        name=name,
+        profession=profession,
+        npi=npi,
+        email=email,
+        bio=bio,
+        years_dry_needling=years_dry_needling,
+        typical_sessions=typical_sessions,
+        specialties=specialties,
+        techniques=techniques,
+        languages=languages,
+    )
+    _set_locations(practitioner, clinic, locations)
+    hooks.listings_changed(practitioner_ids=[practitioner.pk])
+    return practitioner
+
+
+@transaction.atomic
+def practitioner_register(
+    *,
+    name: str,
+    profession: str,
+    npi: str = "",
+    email: str = "",
+    bio: str = "",
+    years_dry_needling: int | None = None,
+    typical_sessions: int | None = None,
+    specialties: Iterable[Specialty] | None = None,
+    techniques: Iterable[Technique] | None = None,
+    languages: Iterable[Language] | None = None,
+) -> Practitioner:
+    """Add a practitioner who is not listed anywhere yet (an admin lists them with listing_add;
+    clinics use practitioner_create, which lists them at once)."""
+    _check_npi_free(npi or "")
     practitioner = Practitioner(
-        **{field: "" if value is None and field not in PRACTITIONER_NULLABLE else value for field, value in data.items()}
+        name=name,
+        profession=profession,
+        npi=npi or "",
+        email=email or "",
+        bio=bio or "",
+        years_dry_needling=years_dry_needling,
+        typical_sessions=typical_sessions,
     )
     practitioner.slug = unique_slug(Practitioner, practitioner.name)
     practitioner.full_clean()
     practitioner.save()
-    _set_terms(practitioner, {"specialties": specialties, "techniques": techniques, "languages": languages})
-    _set_locations(practitioner, clinic, locations)
+    _set_terms(practitioner, specialties=specialties, techniques=techniques, languages=languages)
     return practitioner
 
 
 @transaction.atomic
 def practitioner_update(
     *,
-    clinic: Clinic,
     practitioner: Practitioner,
-    data: dict,
-    locations: list[Location] | None = None,
-    specialties: list[Specialty] | None = None,
-    techniques: list[Technique] | None = None,
-    languages: list[Language] | None = None,
+    changes: PractitionerChanges | None = None,
+    clinic: Clinic | None = None,
+    locations: Sequence[Location] | None = None,
+    specialties: Iterable[Specialty] | None = None,
+    techniques: Iterable[Technique] | None = None,
+    languages: Iterable[Language] | None = None,
 ) -> Practitioner:
-    """Change a practitioner's details, terms, and which of this clinic's locations they work at."""
-    reject_unknown_fields(data, PRACTITIONER_FIELDS, NOT_SETTABLE)
+    """Change a practitioner's details, terms, and (with `clinic`) which of that clinic's
+    locations they work at. A changed profession (licenses count for one's own profession
+    only) or a new listing requalifies them."""
     practitioner = Practitioner.objects.select_for_update().get(pk=practitioner.pk)
-    if "npi" in data:
-        _check_npi_free(data["npi"] or "", practitioner)
     data = {
-        field: "" if value is None and field not in PRACTITIONER_NULLABLE else value for field, value in data.items()
+        field: "" if value is None and field not in ("years_dry_needling", "typical_sessions") else value
+        for field, value in (changes or {}).items()
     }
-    changed = [field for field, value in data.items() if getattr(practitioner, field) != value]
-    for field in changed:
-        setattr(practitioner, field, data[field])
-    if changed:
-        practitioner.full_clean()
-        # update_fields tells the credentials app whether the profession (which decides
-        # which licenses count) changed.
-        practitioner.save(update_fields=[*changed, "updated_at"])
-    _set_terms(practitioner, {"specialties": specialties, "techniques": techniques, "languages": languages})
+    if "npi" in data:
+        _check_npi_free(data["npi"], practitioner)
+    profession = practitioner.profession
+    practitioner, _ = model_update(instance=practitioner, fields=PRACTITIONER_FIELDS, data=data)
+    _set_terms(practitioner, specialties=specialties, techniques=techniques, languages=languages)
+    added = False
     if locations is not None:
-        _set_locations(practitioner, clinic, locations)
+        if clinic is None:
+            raise TypeError("locations are set within one clinic: give the clinic")
+        added = _set_locations(practitioner, clinic, locations)
+    if added or practitioner.profession != profession:
+        hooks.listings_changed(practitioner_ids=[practitioner.pk])
     return practitioner
 
 
@@ -272,9 +411,27 @@ def practitioner_remove(*, clinic: Clinic, practitioner: Practitioner) -> None:
     """The practitioner no longer works at this clinic: remove their listings here.
 
     The practitioner (and their credentials) stay: they may work elsewhere,
-    and their credential history is kept.
+    and their credential history is kept. No hook: their other listings'
+    qualification does not depend on this one.
     """
     Listing.objects.filter(practitioner=practitioner, location__clinic=clinic).delete()
+
+
+@transaction.atomic
+def listing_add(*, practitioner: Practitioner, location: Location) -> Listing:
+    """List a practitioner at any location (the admin's tool; clinics use practitioner_update)."""
+    listing, created = Listing.objects.get_or_create(
+        practitioner=practitioner, location=location, defaults={"point": location.point, "state": location.state}
+    )
+    if created:
+        hooks.listings_changed(practitioner_ids=[practitioner.pk])
+    return listing
+
+
+@transaction.atomic
+def listing_remove(*, listing: Listing) -> None:
+    """Unlist a practitioner at one location (the admin's tool)."""
+    listing.delete()
 
 
 # --- consultation requests ----------------------------------------------------

@@ -257,20 +257,20 @@ def _apply_row(cells: dict, lookups: _Lookups, *, user, today: datetime.date) ->
         if cells[relation]
     }
 
-    data = {"name": name, "profession": profession}
+    data: directory_services.PractitionerChanges = {"name": name, "profession": profession}
     for column in ("email", "npi"):
         if cells[column]:
             data[column] = cells[column]
     practitioner = lookups.practitioner(npi=cells["npi"], email=cells["email"], name=name)
     if practitioner is None:
         practitioner = directory_services.practitioner_create(
-            clinic=lookups.clinic, data=data, locations=locations, **terms
+            clinic=lookups.clinic, **data, locations=locations, **terms
         )
         action = CREATED
     else:
         before = _snapshot(practitioner, lookups.clinic)
         practitioner = directory_services.practitioner_update(
-            clinic=lookups.clinic, practitioner=practitioner, data=data, locations=locations, **terms
+            clinic=lookups.clinic, practitioner=practitioner, changes=data, locations=locations, **terms
         )
         action = UPDATED if _snapshot(practitioner, lookups.clinic) != before else UNCHANGED
 
@@ -333,7 +333,7 @@ def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: date
     if (existing.issued_on, existing.expires_on) == (issued_on, expires_on):
         return "unchanged"
     services.credential_update(
-        credential=existing, data={"issued_on": issued_on, "expires_on": expires_on}, changed_by=user, today=today
+        credential=existing, changes={"issued_on": issued_on, "expires_on": expires_on}, changed_by=user, today=today
     )
     return "updated"
 

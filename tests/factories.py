@@ -67,6 +67,9 @@ class ListingFactory(factory.django.DjangoModelFactory):
 
     practitioner = factory.SubFactory(PractitionerFactory)
     location = factory.SubFactory(LocationFactory)
+    # The listing's copies of its location's point and state (the services write them so).
+    point = factory.LazyAttribute(lambda o: o.location.point)
+    state = factory.LazyAttribute(lambda o: o.location.state)
     qualified_from = factory.LazyAttribute(lambda o: None if o.qualified_until is None else FAR_PAST)
     qualified_until = FAR_FUTURE
 

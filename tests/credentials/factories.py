@@ -125,5 +125,5 @@ def set_rule(state, *, today=TODAY, **fields):
     }
     rule = StateRule.objects.filter(state=state).first()
     if rule:
-        return services.state_rule_update(rule=rule, data=data, today=today)
-    return services.state_rule_create(data={"state": state, **data}, today=today)
+        return services.state_rule_update(rule=rule, changes=data, today=today)
+    return services.state_rule_create(state=state, **data, today=today)

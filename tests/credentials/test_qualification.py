@@ -12,16 +12,18 @@ from hypothesis import strategies as st
 
 from credentials import qualification, services
 from credentials.models import Credential, Method, StateRule, Status
+from directory import services as directory_services
 from directory.models import Listing, Profession
 from tests.credentials.factories import (
     TODAY,
+    ZIP_IN,
     AdminFactory,
     CredentialFactory,
     listing_in,
     set_rule,
     verified,
 )
-from tests.factories import PractitionerFactory
+from tests.factories import LocationFactory, PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -268,23 +270,32 @@ def test_new_listing_and_moved_location_are_requalified(today, pt_in):
     practitioner = pt_in("WA")
     licensed(practitioner, "WA")
     trained(practitioner, 60)
-    new_listing = listing_in("WA", practitioner=practitioner)
+    location = LocationFactory(postal_code=ZIP_IN["WA"])
+    new_listing = directory_services.listing_add(practitioner=practitioner, location=location)
     new_listing.refresh_from_db()
     assert new_listing.is_qualified(TODAY)
 
-    location = new_listing.location
-    location.postal_code, location.city, location.state, location.point = "80202", "Denver", "CO", None
-    location.save()
+    directory_services.location_update(location=location, changes={"postal_code": "80202", "city": "Denver", "state": "CO"})
     new_listing.refresh_from_db()
     assert (new_listing.state, new_listing.qualified_until) == ("CO", None)
+
+
+def test_a_practitioner_listed_by_a_clinic_is_qualified_at_once(today, pt_in):
+    practitioner = pt_in("WA")
+    licensed(practitioner, "WA")
+    trained(practitioner, 60)
+    location = LocationFactory(postal_code=ZIP_IN["WA"])
+    directory_services.practitioner_update(
+        practitioner=practitioner, clinic=location.clinic, locations=[location]
+    )
+    assert Listing.objects.get(practitioner=practitioner, location=location).is_qualified(TODAY)
 
 
 def test_changing_profession_requalifies(today, pt_in):
     practitioner = pt_in("WA")
     licensed(practitioner, "WA")
     trained(practitioner, 60)
-    practitioner.profession = Profession.DC
-    practitioner.save()
+    directory_services.practitioner_update(practitioner=practitioner, changes={"profession": Profession.DC})
     assert not Listing.objects.get(practitioner=practitioner).is_qualified(TODAY)
 
 

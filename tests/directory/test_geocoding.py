@@ -2,7 +2,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 
-from directory import geocoding
+from directory import geocoding, services
 from directory.models import Location
 from tests.factories import ClinicFactory
 from tests.geo import geodesic_km
@@ -60,7 +60,7 @@ def test_unknown_or_malformed_city(bad):
 
 @pytest.mark.django_db
 def test_location_without_coordinates_is_geocoded_from_its_zip():
-    location = Location.objects.create(
+    location = services.location_create(
         clinic=ClinicFactory(), address="1301 5th Ave", city="Seattle", state="WA", postal_code="98101"
     )
     location.refresh_from_db()
@@ -80,9 +80,7 @@ def test_moving_a_location_moves_its_listings():
     from tests.factories import ListingFactory
 
     listing = ListingFactory()
-    location = listing.location
-    location.postal_code, location.city, location.state, location.point = "97201", "Portland", "OR", None
-    location.save()
+    services.location_update(location=listing.location, changes={"postal_code": "97201", "city": "Portland", "state": "OR"})
     listing.refresh_from_db()
     assert listing.state == "OR"
     assert geodesic_km((listing.point.y, listing.point.x), (45.5, -122.69)) < 5

@@ -3,9 +3,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
 
+from directory import services
 from directory.models import Practitioner
 from directory.validators import npi_check_digit, validate_npi
-from tests.factories import ClinicFactory, ListingFactory, PractitionerFactory
+from tests.factories import ListingFactory, LocationFactory, PractitionerFactory
 
 
 @pytest.mark.parametrize("npi", ["1234567893", "1245319599", "1679576722", "1003000126"])
@@ -53,10 +54,11 @@ def test_profession_must_come_from_the_fixed_list():
 
 @pytest.mark.django_db
 def test_slugs_are_made_unique():
-    first = Practitioner.objects.create(name="Alex Kim", profession="PT")
-    second = Practitioner.objects.create(name="Alex Kim", profession="DC")
+    location = LocationFactory()
+    first = services.practitioner_create(clinic=location.clinic, name="Alex Kim", profession="PT", locations=[location])
+    second = services.practitioner_create(clinic=location.clinic, name="Alex Kim", profession="DC", locations=[location])
     assert (first.slug, second.slug) == ("alex-kim", "alex-kim-2")
-    assert ClinicFactory(slug="").slug
+    assert services.clinic_create(name="Alex Kim").slug == "alex-kim"
 
 
 @pytest.mark.django_db
@@ -80,7 +82,11 @@ def test_a_practitioner_is_listed_once_per_location():
 
 
 @pytest.mark.django_db
-def test_listing_copies_its_locations_point_and_state():
-    listing = ListingFactory()
-    assert listing.point == listing.location.point
-    assert listing.state == listing.location.state == "WA"
+def test_a_new_listing_copies_its_locations_point_and_state():
+    location = LocationFactory(postal_code="97201")
+    practitioner = services.practitioner_create(
+        clinic=location.clinic, name="Sam Lee", profession="PT", locations=[location]
+    )
+    listing = practitioner.listings.get()
+    assert listing.point == location.point
+    assert listing.state == location.state == "OR"
