@@ -25,7 +25,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
-from credentials import scan  # noqa: E402
+from credentials.expiry import scan  # noqa: E402
 from credentials.models import ClinicDigest, Credential, DigestItem, ExpiryNotification, ScanRun  # noqa: E402
 from directory.models import Practitioner  # noqa: E402
 

@@ -415,122 +415,26 @@ def default_rule() -> qualification.Rule:
     )
 
 
-# --- the nightly expiry scan ----------------------------------------------------
+# The expiry outbox's models live in credentials/expiry/models.py; importing them here
+# registers them with this app (app label "credentials", tables unchanged).
+from .expiry.models import (  # noqa: E402
+    THRESHOLD_DAYS,
+    THRESHOLD_RANK,
+    ClinicDigest,
+    DigestItem,
+    DigestStatus,
+    ExpiryNotification,
+    ScanRun,
+    Threshold,
+)
 
-
-class Threshold(models.TextChoices):
-    """How close to (or past) its expiry a credential is, as a notice says it."""
-
-    DAYS_90 = "90d", "Expires within 90 days"
-    DAYS_60 = "60d", "Expires within 60 days"
-    DAYS_30 = "30d", "Expires within 30 days"
-    DAYS_7 = "7d", "Expires within 7 days"
-    TODAY = "today", "Expires today"
-    EXPIRED = "expired", "Expired"
-
-
-# Thresholds before expiry, loosest first, with the days left that reach each one.
-THRESHOLD_DAYS = ((Threshold.DAYS_90, 90), (Threshold.DAYS_60, 60), (Threshold.DAYS_30, 30), (Threshold.DAYS_7, 7))
-# Each threshold's rank: a notice is never sent for a threshold looser than one already sent.
-THRESHOLD_RANK = {threshold: rank for rank, threshold in enumerate(Threshold.values, start=1)}
-
-
-class ScanRun(models.Model):
-    """One run of the expiry scan for a day, with what it found (for the admins)."""
-
-    day = models.DateField(db_index=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    notifications = models.PositiveIntegerField(default=0, help_text="New (credential, threshold) notices.")
-    digests = models.PositiveIntegerField(default=0, help_text="Clinic digests created.")
-    review_due = models.PositiveIntegerField(default=0, help_text="Verified credentials due for review that day.")
-    listings_lapsed = models.PositiveIntegerField(default=0, help_text="Listings no longer qualified that day.")
-    listings_returned = models.PositiveIntegerField(
-        default=0, help_text="Listings whose run of qualified days begins that day (newly qualified, or recomputed that day)."
-    )
-    practitioners_requalified = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        ordering = ["-started_at"]
-
-    def __str__(self):
-        return f"Scan for {self.day} at {self.started_at:%Y-%m-%d %H:%M}"
-
-
-class ExpiryNotification(models.Model):
-    """A credential reached a threshold: noticed once, ever (the unique constraint is the claim)."""
-
-    credential = models.ForeignKey(Credential, on_delete=models.CASCADE, related_name="expiry_notifications")
-    threshold = models.CharField(max_length=8, choices=Threshold.choices)
-    rank = models.PositiveSmallIntegerField(help_text="The threshold's order: 1 (90 days) to 6 (expired).")
-    scan_day = models.DateField(help_text="The day of the scan that noticed it.")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-scan_day", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["credential", "threshold"], name="expiry_notification_once"),
-        ]
-        indexes = [
-            models.Index(fields=["credential", "rank"], name="expiry_notification_rank"),
-            models.Index(fields=["scan_day"], name="expiry_notification_day"),
-        ]
-
-    def __str__(self):
-        return f"{self.get_threshold_display()}: credential {self.credential_id} ({self.scan_day})"
-
-
-class DigestStatus(models.TextChoices):
-    PENDING = "pending", "Pending"
-    SENDING = "sending", "Sending"
-    SENT = "sent", "Sent"
-    NO_RECIPIENTS = "no_recipients", "No one to send to"
-
-
-class ClinicDigest(models.Model):
-    """One email to a clinic's members listing its credentials that reached a threshold.
-
-    Sent by credentials.services.digest_send, which claims it with a
-    conditional update (pending -> sending) before sending, so two workers
-    never both send it; a failed send puts it back to pending for a retry.
-    """
-
-    clinic = models.ForeignKey("directory.Clinic", on_delete=models.CASCADE, related_name="expiry_digests")
-    scan_day = models.DateField()
-    status = models.CharField(max_length=16, choices=DigestStatus.choices, default=DigestStatus.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    recipients = models.TextField(blank=True, help_text="Who it went to, comma-separated.")
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-scan_day", "clinic_id"]
-        constraints = [
-            # One open digest per clinic and day: a second scan that day adds to it.
-            models.UniqueConstraint(
-                fields=["clinic", "scan_day"], condition=models.Q(status="pending"), name="digest_one_pending_per_day"
-            ),
-        ]
-        indexes = [models.Index(fields=["status", "scan_day"], name="digest_status_day")]
-
-    def __str__(self):
-        return f"Digest for {self.clinic} ({self.scan_day}, {self.status})"
-
-
-class DigestItem(models.Model):
-    """A notification delivered to one clinic (a practitioner may work at several): at most once."""
-
-    notification = models.ForeignKey(ExpiryNotification, on_delete=models.CASCADE, related_name="items")
-    clinic = models.ForeignKey("directory.Clinic", on_delete=models.CASCADE, related_name="+")
-    digest = models.ForeignKey(ClinicDigest, on_delete=models.CASCADE, null=True, blank=True, related_name="items")
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["notification", "clinic"], name="digest_item_once_per_clinic"),
-        ]
-        indexes = [models.Index(fields=["clinic"], name="digest_item_undigested", condition=models.Q(digest=None))]
-
-    def __str__(self):
-        return str(self.notification)
+__all__ = [
+    "THRESHOLD_DAYS",
+    "THRESHOLD_RANK",
+    "ClinicDigest",
+    "DigestItem",
+    "DigestStatus",
+    "ExpiryNotification",
+    "ScanRun",
+    "Threshold",
+]

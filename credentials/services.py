@@ -492,15 +492,25 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
     return len(listing_updates)
 
 
-def all_requalify(*, today: datetime.date | None = None) -> int:
-    """Requalify every practitioner: for the nightly scan.
+def qualification_repair(*, today: datetime.date | None = None, progress=None) -> int:
+    """Recompute every practitioner's qualification; returns how many listings disagreed.
 
-    Qualification needs no job, but the hours shown to patients do: when a
-    training record with an expiry date lapses, verified_training_hours
-    drops (the listing's qualified days already accounted for it).
+    The nightly safety net behind the explicit requalification of every
+    write: whatever wrote a listing's stored window wrongly (a raw SQL
+    update, a restore from backup, a bug), the next night puts it right and
+    counts it. One transaction per chunk of practitioners, so the repair
+    never holds the whole table, and `progress(n)` is told after each chunk.
     """
-    ids = Practitioner.objects.values_list("id", flat=True)
-    return practitioners_requalify(practitioner_ids=list(ids), today=today)
+    today = today or clock.today()
+    ids = list(Practitioner.objects.order_by("id").values_list("id", flat=True))
+    repaired = 0
+    for start in range(0, len(ids), REQUALIFY_CHUNK):
+        chunk = ids[start : start + REQUALIFY_CHUNK]
+        with transaction.atomic():
+            repaired += _requalify_chunk(chunk, today)
+        if progress is not None:
+            progress(len(chunk))
+    return repaired
 
 
 def state_requalify(*, state: str, today: datetime.date | None = None) -> int:

@@ -1,6 +1,7 @@
 """The nightly expiry scan: thresholds, exactly-once notifications, one digest per clinic,
 and the faults it must survive."""
 import datetime
+import io
 import smtplib
 
 import pytest
@@ -9,8 +10,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from credentials import scan
-from credentials.models import ClinicDigest, DigestStatus, ExpiryNotification, ScanRun
+from credentials.expiry import scan
+from credentials.expiry.models import ClinicDigest, DigestStatus, ExpiryNotification, ScanRun
 from directory.models import ClinicMembership
 from tests.credentials.factories import TODAY, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
 from tests.factories import FAR_PAST, ListingFactory, PractitionerFactory
@@ -336,3 +337,35 @@ def test_a_scan_for_a_day_ahead_leaves_todays_hours_alone(practitioner, admin, c
     call_command("scan_credentials", "--today", days(365).isoformat(), "--no-send", verbosity=0)
     practitioner.refresh_from_db()
     assert practitioner.verified_training_hours == 60  # still valid today (2026-03-01)
+
+
+# --- the nightly repair of stored qualification ------------------------------------------
+
+
+def test_the_nightly_scan_repairs_a_listing_whose_stored_window_was_corrupted(today, practitioner, admin):
+    listing = practitioner.listings.get()
+    verified(CredentialFactory(practitioner=practitioner), by=admin)
+    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60), by=admin)
+    listing.refresh_from_db()
+    right = (listing.qualified_from, listing.qualified_until)
+    assert listing.is_qualified(TODAY)
+    # A write that went round the services: the listing now claims no qualified days.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE directory_listing SET qualified_from = NULL, qualified_until = NULL WHERE id = %s", [listing.pk]
+        )
+
+    out = io.StringIO()
+    call_command("scan_credentials", "--no-send", stdout=out, stderr=io.StringIO())
+
+    listing.refresh_from_db()
+    assert (listing.qualified_from, listing.qualified_until) == right
+    assert ScanRun.objects.get().listings_repaired == 1
+    assert "1 listing(s) repaired" in out.getvalue()
+
+
+def test_a_scan_over_a_directory_in_order_repairs_nothing(today, practitioner, admin):
+    verified(CredentialFactory(practitioner=practitioner), by=admin)
+    run = scan.nightly_scan(today=DAY)
+    assert run.listings_repaired == 0
+    assert ScanRun.objects.get().listings_repaired == 0

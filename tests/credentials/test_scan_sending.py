@@ -7,8 +7,8 @@ import pytest
 from django.core import mail
 from django.db import DatabaseError, connection
 
-from credentials import scan
-from credentials.models import ClinicDigest, DigestItem, DigestStatus
+from credentials.expiry import scan
+from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus
 from tests.credentials.factories import TODAY, AdminFactory, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
 from tests.factories import ClinicFactory, PractitionerFactory
 

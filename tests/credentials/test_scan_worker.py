@@ -13,7 +13,8 @@ from django.core import mail
 from django.core.management import call_command
 
 from config.celery import app
-from credentials.models import ClinicDigest, DigestStatus, Status
+from credentials.expiry.models import ClinicDigest, DigestStatus
+from credentials.models import Status
 from credentials.tasks import scan_credentials
 from tests.credentials.factories import TODAY, AdminFactory, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
 from tests.factories import ClinicFactory, PractitionerFactory

@@ -7,11 +7,10 @@ be sent (a refused one stays pending for the next run or the worker's retry).
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from core.cli import iso_date
 from core import clock
-
-from credentials import scan
-
+from core.cli import iso_date
+from credentials.expiry import scan
+from directory.models import Practitioner
 
 
 class Command(BaseCommand):
@@ -29,6 +28,10 @@ class Command(BaseCommand):
             f"{run.review_due} credentials due for review, {run.listings_lapsed} listings lapsed, "
             f"{run.listings_returned} back, {run.practitioners_requalified} practitioners' training hours refreshed."
         )
+        practitioners = Practitioner.objects.count()
+        with tqdm(total=practitioners, unit="practitioner", desc="repair", disable=options["verbosity"] == 0) as bar:
+            repaired = scan.listings_repair(run=run, progress=bar.update)
+        self.stdout.write(f"Qualification checked for {practitioners} practitioners: {repaired} listing(s) repaired.")
         if no_send:
             return
         sent = failed = 0

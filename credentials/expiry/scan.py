@@ -34,6 +34,7 @@ errs on the side of a second email rather than none.
 from __future__ import annotations
 
 import datetime
+import logging
 from collections import defaultdict
 
 from django.conf import settings
@@ -48,8 +49,8 @@ from core import clock
 from directory.models import Listing, Practitioner
 from directory.selectors import clinic_member_emails
 
-from . import selectors
-from .models import (
+from .. import selectors, services
+from ..models import (
     THRESHOLD_DAYS,
     THRESHOLD_RANK,
     ClinicDigest,
@@ -62,6 +63,8 @@ from .models import (
     Status,
     Threshold,
 )
+
+logger = logging.getLogger(__name__)
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -248,6 +251,25 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
     run.practitioners_requalified = _refresh_training_hours(today, since)
     run.finished_at = timezone.now()
     run.save()
+    return run
+
+
+def listings_repair(*, run: ScanRun, progress=None) -> int:
+    """The nightly safety net after the scan: recompute every listing's qualification as of
+    today (not the scan's day, as for the training hours), repair and count those that
+    disagreed; the count goes on the scan's record and in the log."""
+    repaired = services.qualification_repair(today=clock.today(), progress=progress)
+    ScanRun.objects.filter(pk=run.pk).update(listings_repaired=repaired)
+    run.listings_repaired = repaired
+    log = logger.warning if repaired else logger.info
+    log("Scan for %s: %d listing(s) disagreed with their credentials and were repaired.", run.day, repaired)
+    return repaired
+
+
+def nightly_scan(*, today: datetime.date, progress=None) -> ScanRun:
+    """The nightly job: the expiry scan for `today`, then the repair of stored qualification."""
+    run = credentials_scan(today=today)
+    listings_repair(run=run, progress=progress)
     return run
 
 
