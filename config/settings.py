@@ -2,14 +2,16 @@
 
 Every value comes from an environment variable with a typed parser; a
 malformed value fails at start-up rather than at the first request. The
-defaults describe the embedded demo (SpatiaLite file, eager Celery, console
-email); production sets DATABASE_URL, CELERY_BROKER_URL, EMAIL_URL and a
-real DJANGO_SECRET_KEY.
+defaults describe the embedded demo (eager Celery, console email); the
+database is always PostgreSQL + PostGIS via DATABASE_URL (the run command
+points it at a project-local cluster). Production sets CELERY_BROKER_URL,
+EMAIL_URL and a real DJANGO_SECRET_KEY.
 """
 from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -79,34 +81,30 @@ TEMPLATES = [
     },
 ]
 
-# Database: PostGIS in production and tests, a SpatiaLite file for the demo.
-DATABASES = {
-    "default": env.db_url(
-        "DATABASE_URL", default=f"spatialite:///{VAR_DIR / 'demo.sqlite3'}"
-    )
-}
-DATABASE_IS_POSTGIS = DATABASES["default"]["ENGINE"].endswith("postgis")
-if DATABASE_IS_POSTGIS:
-    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
-    # Prepared statements: the search's plan takes longer to make (about
-    # 3 ms) than to run, and its SQL is the same for every place searched,
-    # so psycopg prepares a statement on its second run in a connection.
-    # Set DB_PREPARE_THRESHOLD=none behind a transaction-pooling PgBouncer.
-    _prepare = env.str("DB_PREPARE_THRESHOLD", default="2").lower()
-    DATABASES["default"].setdefault("OPTIONS", {}).update(
-        server_side_binding=_prepare != "none",
-        prepare_threshold=None if _prepare == "none" else int(_prepare),
-    )
-    # Name search: pg_trgm's default word-similarity cut-off (0.6) misses a
-    # dropped letter in a short surname ("Jonson" for "Johnson" scores 0.5).
-    # JIT off: the search's plan looks costly (a KNN walk the planner cannot
-    # bound) but touches a few hundred rows; compiling it took 118 of 448 ms
-    # at 1M practitioners (bench/search.py).
-    DATABASES["default"]["OPTIONS"].setdefault(
-        "options",
-        f"-c pg_trgm.word_similarity_threshold={env.float('NAME_SEARCH_THRESHOLD', default=0.5)} -c jit=off",
-    )
-SPATIALITE_LIBRARY_PATH = env.str("SPATIALITE_LIBRARY_PATH", default="mod_spatialite")
+# Database: PostgreSQL + PostGIS everywhere (the demo, the tests, production); no default,
+# so a missing or mistyped DATABASE_URL stops the process at start-up.
+DATABASES = {"default": env.db_url("DATABASE_URL")}
+if not DATABASES["default"]["ENGINE"].endswith("postgis"):
+    raise ImproperlyConfigured("DATABASE_URL must be a PostGIS URL: postgis://user@host:port/name")
+DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+# Prepared statements: the search's plan takes longer to make (about
+# 3 ms) than to run, and its SQL is the same for every place searched,
+# so psycopg prepares a statement on its second run in a connection.
+# Set DB_PREPARE_THRESHOLD=none behind a transaction-pooling PgBouncer.
+_prepare = env.str("DB_PREPARE_THRESHOLD", default="2").lower()
+DATABASES["default"].setdefault("OPTIONS", {}).update(
+    server_side_binding=_prepare != "none",
+    prepare_threshold=None if _prepare == "none" else int(_prepare),
+)
+# Name search: pg_trgm's default word-similarity cut-off (0.6) misses a
+# dropped letter in a short surname ("Jonson" for "Johnson" scores 0.5).
+# JIT off: the search's plan looks costly (a KNN walk the planner cannot
+# bound) but touches a few hundred rows; compiling it took 118 of 448 ms
+# at 1M practitioners (bench/search.py).
+DATABASES["default"]["OPTIONS"].setdefault(
+    "options",
+    f"-c pg_trgm.word_similarity_threshold={env.float('NAME_SEARCH_THRESHOLD', default=0.5)} -c jit=off",
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Debian 12 ships GDAL 3.6, which cannot sandbox file/network access when
@@ -177,7 +175,8 @@ REST_FRAMEWORK = {
         "rest_framework_simplejwt.authentication.JWTAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticatedOrReadOnly"],
+    # Closed by default: a view anyone may use says AllowAny itself.
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",

@@ -1,5 +1,5 @@
 """Logging in for API clients: simplejwt's token views, with failed attempts throttled."""
-from rest_framework import exceptions, throttling
+from rest_framework import exceptions, permissions, throttling
 from rest_framework_simplejwt.views import TokenObtainPairView
 
 
@@ -35,6 +35,8 @@ class TokenObtainView(TokenObtainPairView):
 
     After repeated failures from one address: 429 with Retry-After.
     """
+
+    permission_classes = [permissions.AllowAny]
 
     def post(self, request, *args, **kwargs):
         throttle = FailedLoginThrottle()

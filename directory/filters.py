@@ -12,7 +12,6 @@ import math
 import django_filters as filters
 from django import forms
 from django.conf import settings
-from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
 from core.filters import StrictFilterSet, StrictForm, literal_error
@@ -224,21 +223,12 @@ class PlaceFilterSet(StrictFilterSet):
         return self.group(super().filter_queryset(queryset))
 
 
-def _has_trigram() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def name_matches(fields: list[str], text: str) -> Q:
-    """A typo-tolerant match of text against any of the name fields.
-
-    PostGIS: substring (ILIKE) or pg_trgm word similarity, both served by
-    the GIN trigram indexes. SpatiaLite (demo): substring only.
-    """
+    """A typo-tolerant match of text against any of the name fields: substring (ILIKE) or
+    pg_trgm word similarity, both served by the GIN trigram indexes."""
     condition = Q()
     for field in fields:
-        condition |= Q(**{f"{field}__icontains": text})
-        if _has_trigram():
-            condition |= Q(**{f"{field}__trigram_word_similar": text})
+        condition |= Q(**{f"{field}__icontains": text}) | Q(**{f"{field}__trigram_word_similar": text})
     return condition
 
 

@@ -3,15 +3,12 @@
 The search returns one row per group (practitioner, or clinic) at its
 nearest matching row within the radius, nearest first, as one SQL query:
 
-* PostGIS: `ST_DWithin` on geography bounds the radius and `<->` (KNN,
-  `GeometryDistance`) orders by distance, so the GiST index is walked
-  nearest-first and the scan stops at the page's end. "Nearest row of its
-  group" is a correlated NOT EXISTS on the group's few other rows, looked up
-  by the group's foreign key. The exact spheroid distance is computed only
-  for the rows of the returned page.
-* SpatiaLite (the embedded demo only): no KNN operator, so distance_lte and
-  ordering by geodesic Distance scan the table. That is fine at demo scale
-  and is the whole of the fallback.
+`ST_DWithin` on geography bounds the radius and `<->` (KNN,
+`GeometryDistance`) orders by distance, so the GiST index is walked
+nearest-first and the scan stops at the page's end. "Nearest row of its
+group" is a correlated NOT EXISTS on the group's few other rows, looked up
+by the group's foreign key. The exact spheroid distance is computed only
+for the rows of the returned page.
 """
 from __future__ import annotations
 
@@ -40,10 +37,6 @@ class Origin:
     radius_m: float
 
 
-def _has_knn() -> bool:
-    return connection.vendor == "postgresql"
-
-
 def nearest_per_group(queryset: QuerySet, *, group: str, origin: Origin | None, order: tuple[str, ...]) -> QuerySet:
     """Keep, for each value of `group`, only its best row of `queryset`.
 
@@ -61,22 +54,17 @@ def nearest_per_group(queryset: QuerySet, *, group: str, origin: Origin | None, 
         return queryset.filter(~Exists(better)).order_by(*order, "pk")
 
     point, radius = origin.point, D(m=origin.radius_m)
-    if _has_knn():
-        key = GeometryDistance("point", point)
-        candidates = queryset.filter(point__dwithin=(point, radius)).annotate(knn=key)
-        # The group's other rows are found by its foreign key; the radius is
-        # rechecked with the exact (non-indexed) distance, so the planner
-        # does not walk the spatial index once per candidate.
-        others = queryset.filter(point__distance_lte=(point, radius)).annotate(knn=key)
-        # Ordered by the KNN key alone: PostgreSQL cannot add a tie-breaker
-        # to an index-ordered scan without sorting every row in the radius.
-        # Rows at exactly the same distance (colleagues at one location)
-        # come in index order.
-        ordering = ("knn",)
-    else:
-        key = Distance("point", point)
-        candidates = others = queryset.filter(point__distance_lte=(point, radius)).annotate(knn=key)
-        ordering = ("knn", "pk")
+    key = GeometryDistance("point", point)
+    candidates = queryset.filter(point__dwithin=(point, radius)).annotate(knn=key)
+    # The group's other rows are found by its foreign key; the radius is
+    # rechecked with the exact (non-indexed) distance, so the planner
+    # does not walk the spatial index once per candidate.
+    others = queryset.filter(point__distance_lte=(point, radius)).annotate(knn=key)
+    # Ordered by the KNN key alone: PostgreSQL cannot add a tie-breaker
+    # to an index-ordered scan without sorting every row in the radius.
+    # Rows at exactly the same distance (colleagues at one location)
+    # come in index order.
+    ordering = ("knn",)
     better = others.filter(
         Q(knn__lt=OuterRef("knn")) | Q(knn=OuterRef("knn"), pk__lt=OuterRef("pk")),
         **{group: OuterRef(group)},
@@ -96,7 +84,7 @@ def nearest_first_plan(queryset: QuerySet):
     the page's end. Disabling sorts for this one statement (SET LOCAL, in
     its own transaction) leaves the index walk as the only plan.
     """
-    if not (_has_knn() and "knn" in queryset.query.annotations):
+    if "knn" not in queryset.query.annotations:
         yield
         return
     nested = connection.in_atomic_block

@@ -9,10 +9,11 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 VENV="$ROOT/.venv"
 PY="$VENV/bin/python"
-# Debian's interpreter, never the first python3 on PATH: a pyenv or
-# self-built Python often lacks sqlite extension loading, which SpatiaLite needs.
+# Debian's interpreter, never the first python3 on PATH: the environment is
+# the same on every machine the README's commands run on.
 SYSTEM_PYTHON=/usr/bin/python3
-BASE_PACKAGES=(gdal-bin libsqlite3-mod-spatialite binutils libproj-dev python3 python3-venv)
+# GeoDjango's libraries (GDAL, GEOS, PROJ); PostgreSQL comes with scripts/pg.sh.
+BASE_PACKAGES=(gdal-bin binutils libproj-dev python3 python3-venv)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -49,31 +50,32 @@ ensure_packages() {
 
 venv_is_usable() {
   [ -x "$PY" ] || return 1
-  grep -qx 'home = /usr/bin' "$VENV/pyvenv.cfg" 2>/dev/null || return 1
-  "$PY" -c "import sqlite3; sqlite3.connect(':memory:').enable_load_extension(True)" 2>/dev/null
+  grep -qx 'home = /usr/bin' "$VENV/pyvenv.cfg" 2>/dev/null
 }
 
 ensure_venv() {
   venv_is_usable && return 0
   if [ -e "$VENV" ]; then
-    log "recreating .venv (not built from $SYSTEM_PYTHON, or no sqlite extension loading)"
+    log "recreating .venv (not built from $SYSTEM_PYTHON)"
     rm -rf "$VENV"
   else
     log "creating .venv from $SYSTEM_PYTHON"
   fi
   "$SYSTEM_PYTHON" -m venv "$VENV"
-  venv_is_usable || die "$SYSTEM_PYTHON cannot load sqlite extensions; SpatiaLite will not work"
 }
 
-# pip install -e '.[test]', skipped while pyproject.toml is unchanged since the last install.
+# The pinned, hashed versions of requirements-test.lock (scripts/lock.sh makes it from
+# pyproject.toml), then the project itself without dependencies; skipped while the
+# lock and pyproject.toml are unchanged since the last install.
 ensure_python_packages() {
-  local stamp="$VENV/.pyproject.sha256" want
-  want="$(sha256sum "$ROOT/pyproject.toml" | cut -d' ' -f1)"
+  local stamp="$VENV/.requirements.sha256" want
+  want="$(cat "$ROOT/requirements-test.lock" "$ROOT/pyproject.toml" | sha256sum | cut -d' ' -f1)"
   if [ "$(cat "$stamp" 2>/dev/null)" = "$want" ]; then
     return 0
   fi
-  log "installing Python packages into .venv (pip install -e '.[test]')"
-  PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip install --quiet -e "$ROOT[test]" >&2
+  log "installing Python packages into .venv (requirements-test.lock)"
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip install --quiet --require-hashes -r "$ROOT/requirements-test.lock" >&2
+  PIP_DISABLE_PIP_VERSION_CHECK=1 "$PY" -m pip install --quiet --no-deps -e "$ROOT" >&2
   printf '%s\n' "$want" >"$stamp"
 }
 

@@ -8,10 +8,8 @@
 # else a private cluster in a temporary directory, removed on exit.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/bootstrap.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/pg.sh"
 
-PG_VERSION=15
-PG_BIN="/usr/lib/postgresql/$PG_VERSION/bin"
-PG_PACKAGES=("postgresql-$PG_VERSION" "postgresql-$PG_VERSION-postgis-3")
 PGHOST_PROBE="${PGHOST_PROBE:-127.0.0.1}"
 PGPORT_PROBE="${PGPORT_PROBE:-5432}"
 PRIVATE_PG_PORT="${PRIVATE_PG_PORT:-54329}"
@@ -30,62 +28,15 @@ trap 'exit 143' TERM
 
 # --- PostgreSQL -------------------------------------------------------------
 
-port_open() { (exec 3<>"/dev/tcp/$1/$2") 2>/dev/null; }
-
-# psql_at HOST PORT DB SQL: run SQL as postgres, never prompting for a password.
-psql_at() {
-  psql -X -q -w -v ON_ERROR_STOP=1 -h "$1" -p "$2" -U postgres -d "$3" -tA -c "$4"
-}
-
-# prepare_database HOST PORT: the database, and PostGIS in it and in
-# template1 (so Django's test_$DB_NAME, copied from template1, has it too).
-prepare_database() {
-  local host="$1" port="$2"
-  if [ -z "$(psql_at "$host" "$port" postgres "SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'")" ]; then
-    log "the server on $host:$port lacks PostGIS"
-    ensure_packages "postgresql-$PG_VERSION-postgis-3"
-  fi
-  if [ -z "$(psql_at "$host" "$port" postgres "SELECT 1 FROM pg_database WHERE datname = '$DB_NAME'")" ]; then
-    log "creating database $DB_NAME on $host:$port"
-    psql_at "$host" "$port" postgres "CREATE DATABASE $DB_NAME"
-  fi
-  psql_at "$host" "$port" template1 "CREATE EXTENSION IF NOT EXISTS postgis"
-  psql_at "$host" "$port" "$DB_NAME" "CREATE EXTENSION IF NOT EXISTS postgis"
-  export DATABASE_URL="postgis://postgres@$host:$port/$DB_NAME"
-}
-
-# The owner of the private cluster: initdb refuses to run as root.
-cluster_user() {
-  if [ "$(id -u)" -eq 0 ]; then echo postgres; else id -un; fi
-}
-
-# From /, which the cluster's owner can always enter (unlike root's checkout).
-as_cluster_user() {
-  if [ "$(id -u)" -eq 0 ]; then (cd / && runuser -u postgres -- "$@"); else "$@"; fi
-}
-
-free_port() {
-  local port="$1"
-  while port_open 127.0.0.1 "$port"; do port=$((port + 1)); done
-  echo "$port"
-}
-
 start_private_cluster() {
   local dir port
-  ensure_packages "${PG_PACKAGES[@]}"
   dir="$(mktemp -d -t dryneedling-pg.XXXXXX)"
   CLEANUP+=("rm -rf '$dir'")
-  chown "$(cluster_user)" "$dir"
   port="$(free_port "$PRIVATE_PG_PORT")"
-  log "starting a private PostgreSQL $PG_VERSION cluster on 127.0.0.1:$port ($dir)"
-  as_cluster_user "$PG_BIN/initdb" -D "$dir/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$dir/initdb.log" \
-    || { cat "$dir/initdb.log" >&2; die "initdb failed"; }
   # fsync off: a throwaway cluster need not survive a crash, and tests run faster.
-  as_cluster_user "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -s \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off" start \
-    || { cat "$dir/server.log" >&2; die "the private cluster did not start"; }
-  CLEANUP=("as_cluster_user '$PG_BIN/pg_ctl' -D '$dir/data' -m fast -s stop" "${CLEANUP[@]}")
-  prepare_database 127.0.0.1 "$port"
+  start_cluster "$dir" "$port" "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+  CLEANUP=("stop_cluster '$dir'" "${CLEANUP[@]}")
+  prepare_database 127.0.0.1 "$port" "$DB_NAME"
 }
 
 ensure_database() {
@@ -97,7 +48,7 @@ ensure_database() {
   if pg_isready -q -h "$PGHOST_PROBE" -p "$PGPORT_PROBE" \
      && psql_at "$PGHOST_PROBE" "$PGPORT_PROBE" postgres "SELECT 1" >/dev/null 2>&1; then
     log "using the PostgreSQL server on $PGHOST_PROBE:$PGPORT_PROBE"
-    prepare_database "$PGHOST_PROBE" "$PGPORT_PROBE"
+    prepare_database "$PGHOST_PROBE" "$PGPORT_PROBE" "$DB_NAME"
   else
     log "no PostgreSQL server accepts user postgres without a password on $PGHOST_PROBE:$PGPORT_PROBE"
     start_private_cluster

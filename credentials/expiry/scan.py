@@ -79,7 +79,7 @@ def _insert_select(model, columns: list[str], queryset, *, conflict: list[str] |
 
     The ORM has no INSERT ... SELECT; this keeps the scan one statement per
     step however many rows it writes, with the SELECT still built (and
-    checked) by the ORM. Works on PostgreSQL and SQLite alike.
+    checked) by the ORM.
     """
     select_sql, params = queryset.query.sql_with_params()
     sql = f"INSERT INTO {_table(model)} ({', '.join(_column(model, c) for c in columns)}) {select_sql}"

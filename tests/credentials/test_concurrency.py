@@ -10,7 +10,6 @@ from credentials.models import Method, Status, Verification
 from tests.credentials.factories import TODAY, AdminFactory, CredentialFactory
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_second_of_two_simultaneous_decisions_is_a_conflict():
     credential = CredentialFactory()

@@ -4,7 +4,7 @@ import random
 
 import pytest
 
-from portal.demo_credentials import demo_credentials
+from portal.demo.credentials import demo_credentials
 from credentials.models import Credential, Status, Verification
 from directory.models import Listing
 from tests.credentials.factories import TODAY, listing_in

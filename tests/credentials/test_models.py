@@ -136,7 +136,6 @@ def test_a_decided_credential_cannot_be_deleted(decision):
         decision.credential.delete()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger exists on PostgreSQL only")
 @pytest.mark.parametrize(
     "sql", ["UPDATE credentials_verification SET reason = 'x'", "DELETE FROM credentials_verification"]
 )

@@ -11,6 +11,7 @@ from core.cli import iso_date
 from core import clock
 
 from portal import demo
+from portal.demo.credentials import demo_credentials
 from directory.models import Clinic, Practitioner
 
 
@@ -95,8 +96,7 @@ class Command(BaseCommand):
             result.seconds["credentials"] = time.perf_counter() - started
         elapsed = time.perf_counter() - began
         if verbosity:
-            engine = "COPY" if isinstance(demo.default_sink(), demo.CopySink) else "bulk_create"
-            self.stdout.write(f"Seeded a demo directory on {connection.vendor} ({engine}), seed {seed}:")
+            self.stdout.write(f"Seeded a demo directory on {connection.vendor} (COPY), seed {seed}:")
             width = max(len(name) for name in result.counts) if result.counts else 0
             for name, count in result.counts.items():
                 self.stdout.write(f"  {name:<{width}}  {count:>10,}")
@@ -105,8 +105,6 @@ class Command(BaseCommand):
 
     def seed_credentials(self, *, seed: int, today: datetime.date | None, progress: bool) -> dict[str, int]:
         """Credentials for every practitioner, then their qualification from them, in chunks."""
-        # Imported here: the credentials app builds on the directory, not the reverse.
-        from portal.demo_credentials import demo_credentials
 
         rng = random.Random(f"credentials/{seed}")
         today = today or clock.today()

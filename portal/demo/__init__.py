@@ -1,0 +1,43 @@
+"""A realistic, deterministic demo directory, fast enough for a million practitioners.
+
+`seed()` runs five stages, each a function that generates its rows from its
+own `random.Random` (so one stage's draws never shift another's) and hands
+them to a `Sink` in batches:
+
+1. clinics         -- size (practitioners) and kind (PT, chiro, ...) first
+2. locations       -- 1-3 per clinic at real ZIP centroids, jittered
+3. practitioners   -- profession by clinic kind, names, NPI, bio, hours
+4. listings        -- each practitioner at 1-3 of its clinic's locations,
+                      with demo qualified days
+5. links           -- specialties, techniques and languages (M2M rows)
+
+The same seed gives the same rows on any database: ids are reserved up
+front and assigned here, and slugs are name + sequence number, so nothing
+waits on a per-row query. The qualified days come from `demo_qualification`,
+a stand-in that `seed_demo` replaces with days computed from generated
+credentials (portal.demo.credentials) unless told --no-credentials.
+
+Rows are loaded with COPY (psycopg 3). The package's rooms: `data` (what the
+generator draws from), `geography` (where clinics go), `sinks` (COPY, and the
+flush), `stages` (the pipeline), `credentials` (licenses, certifications and
+training for the seeded practitioners).
+"""
+from .geography import ANCHOR_ZIPS, haversine_km, zip_table
+from .sinks import CopySink, Sink, default_sink, directory_tables, flush_directory
+from .stages import STAGES, SeedContext, SeedResult, demo_qualification, seed
+
+__all__ = [
+    "ANCHOR_ZIPS",
+    "STAGES",
+    "CopySink",
+    "SeedContext",
+    "SeedResult",
+    "Sink",
+    "default_sink",
+    "demo_qualification",
+    "directory_tables",
+    "flush_directory",
+    "haversine_km",
+    "seed",
+    "zip_table",
+]
