@@ -1,4 +1,5 @@
 """Process set-up shared by the benchmarks: a production-like Django, imported before anything of Django's."""
+
 import os
 import sys
 import warnings

@@ -12,14 +12,13 @@ same day again (nothing new), and the next day (a normal night), printing
 seconds, the statements each issued, and what each found. Sending the
 digests is the workers' job, one email per clinic, and is not timed here.
 """
+
 from __future__ import annotations
 
 import argparse
 import datetime
 import sys
 import time
-
-import benchenv  # sets up Django; must come before any Django import
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -40,7 +39,9 @@ def parse_args():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep practitioners and credentials already there")
     parser.add_argument(
-        "--new-credentials", action="store_true", help="with --reuse: keep the practitioners, write the credentials again"
+        "--new-credentials",
+        action="store_true",
+        help="with --reuse: keep the practitioners, write the credentials again",
     )
     return parser.parse_args()
 

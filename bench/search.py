@@ -8,6 +8,7 @@ many ZIP centroids in big metros (deterministic for a seed) with two
 filters, and prints latency percentiles, ratios, the dataset size and the
 EXPLAIN (ANALYZE, BUFFERS) of the query the API runs. See bench/README.md.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,7 +22,6 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 import benchenv  # sets up Django; must come before any Django import
-
 from django.contrib.gis.db.models.functions import Distance  # noqa: E402
 from django.contrib.gis.geos import Point  # noqa: E402
 from django.contrib.gis.measure import D  # noqa: E402
@@ -29,13 +29,12 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.http import QueryDict  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.utils import timezone  # noqa: E402
 
 from core import clock
 from directory import selectors  # noqa: E402
-from portal import demo  # noqa: E402
 from directory.filters import PractitionerSearchFilter  # noqa: E402
 from directory.models import Listing, Practitioner  # noqa: E402
+from portal import demo  # noqa: E402
 
 FILTERS = {"specialty": "low-back-pain", "technique": "deep-dry-needling"}
 LIMIT = 20
@@ -47,10 +46,14 @@ def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100_000, help="practitioners to load (default 100000)")
     parser.add_argument("--queries", type=int, default=200, help="timed searches per way (default 200)")
-    parser.add_argument("--naive-queries", type=int, default=None, help="timed naive searches (default queries/10, at least 5)")
+    parser.add_argument(
+        "--naive-queries", type=int, default=None, help="timed naive searches (default queries/10, at least 5)"
+    )
     parser.add_argument("--warmup", type=int, default=20, help="untimed searches before timing each way (default 20)")
     parser.add_argument("--seed", type=int, default=1, help="seed for the data and the origins (default 1)")
-    parser.add_argument("--reuse", action="store_true", help="keep the data if the database already holds N practitioners")
+    parser.add_argument(
+        "--reuse", action="store_true", help="keep the data if the database already holds N practitioners"
+    )
     parser.add_argument(
         "--no-gc-freeze",
         action="store_true",
@@ -245,7 +248,8 @@ def main():
 
     # Practitioners at one location tie; pages agree when they hold the same distances.
     same = sum(
-        sorted(round(km, 2) for _, km in a) == sorted(round(km, 2) for _, km in b) for a, b in zip(api_pages, naive_pages)
+        sorted(round(km, 2) for _, km in a) == sorted(round(km, 2) for _, km in b)
+        for a, b in zip(api_pages, naive_pages)
     )
     mean_results = statistics.mean(len(page) for page in api_pages)
 
@@ -297,7 +301,9 @@ def main():
     knn = "Order By: (point <->" in plan
     print()
     if used:
-        print(f"GiST index on listing.point used: YES ({', '.join(used)}; KNN ordering in the index scan: {'yes' if knn else 'no'})")
+        print(
+            f"GiST index on listing.point used: YES ({', '.join(used)}; KNN ordering in the index scan: {'yes' if knn else 'no'})"
+        )
     else:
         print(f"GiST index on listing.point used: NO (indexes on listing.point: {', '.join(indexes) or 'none'})")
 

@@ -6,6 +6,7 @@ Prints the median wall time of each request through the API (django.test.Client)
 for the searches bench/search.py does not time: name search, rare filters,
 no place at all, clinics and a profile.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,6 @@ import statistics
 import time
 
 import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
-
 from django.test import Client  # noqa: E402
 
 from directory import geocoding  # noqa: E402

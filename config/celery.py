@@ -1,4 +1,5 @@
 """The Celery app: eager in the demo, a Redis broker in production."""
+
 import os
 
 from celery import Celery

@@ -1,12 +1,13 @@
 """URL map: the patient pages, the versioned API, its schema and docs, the admin and a health check."""
+
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework_simplejwt.views import TokenRefreshView
 
 from core.auth import TokenObtainView
-from portal import pages
 from core.health import healthz
+from portal import pages
 
 urlpatterns = [
     path("", pages.search_page, name="search-page"),

@@ -1,4 +1,5 @@
 """Logging in for API clients: simplejwt's token views, with failed attempts throttled."""
+
 from rest_framework import exceptions, permissions, throttling
 from rest_framework_simplejwt.views import TokenObtainPairView
 

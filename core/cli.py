@@ -1,4 +1,5 @@
 """Helpers for the management commands' arguments."""
+
 import argparse
 import datetime
 

@@ -6,6 +6,7 @@ valid at 11 pm Eastern on the 30th. Code that needs the day takes it as a
 `today=` parameter where it can and calls this only at the edge (a view, a
 task, a command); tests freeze this one function.
 """
+
 import datetime
 
 from django.utils import timezone

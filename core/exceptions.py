@@ -5,6 +5,7 @@ validation errors so every 400 names the offending parameter or field, and
 turns Django's own ValidationError (raised by model full_clean() in services)
 into a 400 instead of a 500.
 """
+
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import exceptions, status
 from rest_framework.views import exception_handler

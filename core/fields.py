@@ -1,4 +1,5 @@
 """Serializer fields shared by the apps."""
+
 from django.core.exceptions import ValidationError
 from django.core.validators import ProhibitNullCharactersValidator
 from rest_framework import serializers

@@ -4,6 +4,7 @@ A misspelt filter (`speciality=`, `stauts=`) silently ignored would return
 the unfiltered list as if it were the answer; naming it in a 400 is the
 same rule on every list endpoint.
 """
+
 import django_filters as filters
 from django import forms
 

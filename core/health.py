@@ -1,4 +1,5 @@
 """The health check a load balancer asks."""
+
 from django.db import connection
 from django.http import JsonResponse
 from django.views.decorators.http import require_GET

@@ -5,6 +5,7 @@ match; here a bad value is a 400 naming the parameter, and the next page is
 detected by fetching one extra row, because counting every practitioner
 within 500 km would cost more than the page itself.
 """
+
 from django import forms
 from rest_framework import exceptions
 from rest_framework.pagination import BasePagination

@@ -1,4 +1,5 @@
 """Request parsers: multipart uploads whose file names carry no path."""
+
 import html
 
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser

@@ -4,6 +4,7 @@ Which clinic a request is about is decided by the views' querysets (another
 clinic's objects are simply not found); these classes only say whether the
 user may act at all.
 """
+
 from rest_framework import permissions
 
 

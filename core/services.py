@@ -1,4 +1,5 @@
 """The one helper every update service uses to change a row's fields."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping

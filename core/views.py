@@ -1,6 +1,8 @@
 """View pieces both apps share."""
-from core import clock
+
 from django.utils.functional import cached_property
+
+from core import clock
 
 
 class TodayMixin:

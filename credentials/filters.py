@@ -9,8 +9,8 @@ import datetime
 import django_filters as filters
 from django import forms
 
-from core.filters import StrictFilterSet
 from core import clock
+from core.filters import StrictFilterSet
 from directory.states import USState
 
 from . import selectors

@@ -317,10 +317,6 @@ class Verification(models.Model):
             f"{self.get_action_display()} {self.credential_id} by {self.decided_by} at {self.decided_at:%Y-%m-%d %H:%M}"
         )
 
-    def clean(self):
-        if self.action != Action.RESUBMIT and (self.decided_by_id is None or not self.method):
-            raise ValidationError("An admin's decision names the admin and the method.")
-
     def save(self, *args, **kwargs):
         if not self._state.adding:
             raise AppendOnlyError("Verifications are append-only: an existing one cannot be changed.")
@@ -328,6 +324,10 @@ class Verification(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AppendOnlyError("Verifications are append-only: they cannot be deleted.")
+
+    def clean(self):
+        if self.action != Action.RESUBMIT and (self.decided_by_id is None or not self.method):
+            raise ValidationError("An admin's decision names the admin and the method.")
 
 
 def validate_professions(value):

@@ -7,8 +7,8 @@ import datetime
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
-from directory.models import ClinicMembership, Listing, Practitioner
 from core.permissions import is_admin
+from directory.models import ClinicMembership, Listing, Practitioner
 
 from .models import Credential, StateRule, Status, Verification
 

@@ -8,8 +8,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import exceptions, serializers, status
 
-from core.fields import SlugRelatedField
 from core import clock
+from core.fields import SlugRelatedField
 from directory.models import Profession, Technique
 from directory.states import USState
 
@@ -25,7 +25,6 @@ class DocumentTooLarge(exceptions.APIException):
         super().__init__({"detail": f"document: {message}", "errors": {"document": [message]}})
 
 
-
 class CredentialInputSerializer(serializers.Serializer):
     """What a clinic gives when it submits a credential, or corrects a pending one."""
 
@@ -37,9 +36,7 @@ class CredentialInputSerializer(serializers.Serializer):
     license_number = serializers.CharField(max_length=64, required=False, allow_blank=True)
     profession = serializers.ChoiceField(choices=Profession.choices, required=False, allow_blank=True)
     hours = serializers.IntegerField(min_value=0, max_value=100000, required=False, allow_null=True)
-    technique = SlugRelatedField(
-        slug_field="slug", queryset=Technique.objects.all(), required=False, allow_null=True
-    )
+    technique = SlugRelatedField(slug_field="slug", queryset=Technique.objects.all(), required=False, allow_null=True)
     issued_on = serializers.DateField()
     expires_on = serializers.DateField(required=False, allow_null=True)
     document = serializers.FileField(required=False, allow_null=True, allow_empty_file=False, max_length=200)
@@ -125,7 +122,6 @@ class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
         url = reverse("credential-document", kwargs={"pk": obj.pk})
         request = self.context.get("request")
         return request.build_absolute_uri(url) if request else url
-
 
     @extend_schema_field(OpenApiTypes.BOOL)
     def get_review_due(self, obj):

@@ -23,9 +23,9 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
+from core import clock
 from core.exceptions import Conflict
 from core.services import model_update
-from core import clock
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification
@@ -53,7 +53,6 @@ CREDENTIAL_FIELDS = (
 UPDATABLE_FIELDS = tuple(field for field in CREDENTIAL_FIELDS if field != "kind")
 
 REQUALIFY_CHUNK = 1000
-
 
 
 def _check_not_in_future(credential: Credential, today: datetime.date) -> None:
@@ -176,7 +175,8 @@ def credential_update(
     credential.save()
     if before_status == Status.VERIFIED:
         described = "; ".join(
-            f"{field} changed" if field in ("document", "license_number")
+            f"{field} changed"
+            if field in ("document", "license_number")
             else f"{field}: {_describe(before)} -> {_describe(getattr(credential, field))}"
             for field, before in changed
         )

@@ -10,16 +10,16 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
-from rest_framework import exceptions, generics, serializers, status
+from rest_framework import generics, serializers, status
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.exceptions import FieldNotFound
-from core.views import TodayMixin
-from directory.clinic_views import ClinicScopedMixin
 from core.pagination import LookaheadPagination
 from core.permissions import IsAdmin
+from core.views import TodayMixin
+from directory.clinic_views import ClinicScopedMixin
 
 from . import selectors, services
 from .filters import CredentialFilter, ExpiringCredentialFilter, VerificationQueueFilter

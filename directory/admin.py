@@ -6,6 +6,7 @@ edited here is geocoded and its listings follow it, a practitioner listed
 or given another profession here is requalified, and slugs (public
 addresses) are made once by the services and never edited.
 """
+
 from django.contrib import admin
 from django.contrib.gis.admin import GISModelAdmin
 from django.db import models, transaction
@@ -68,7 +69,9 @@ class ClinicAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            saved = services.clinic_update(clinic=Clinic.objects.get(pk=obj.pk), changes=_changes(form, services.CLINIC_FIELDS))
+            saved = services.clinic_update(
+                clinic=Clinic.objects.get(pk=obj.pk), changes=_changes(form, services.CLINIC_FIELDS)
+            )
         else:
             saved = services.clinic_create(**{name: form.cleaned_data[name] for name in services.CLINIC_FIELDS})
         _adopt(obj, saved)
@@ -95,7 +98,9 @@ class LocationAdmin(GISModelAdmin):
         coordinates = {"lat": point.y, "lon": point.x} if point is not None and "point" in form.changed_data else {}
         if change:
             saved = services.location_update(
-                location=Location.objects.get(pk=obj.pk), changes=_changes(form, services.LOCATION_FIELDS), **coordinates
+                location=Location.objects.get(pk=obj.pk),
+                changes=_changes(form, services.LOCATION_FIELDS),
+                **coordinates,
             )
         else:
             saved = services.location_create(
@@ -147,7 +152,8 @@ class PractitionerAdmin(admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         practitioner = form.instance
         services.practitioner_update(
-            practitioner=practitioner, **{relation: form.cleaned_data[relation] for relation in services.PRACTITIONER_TERMS}
+            practitioner=practitioner,
+            **{relation: form.cleaned_data[relation] for relation in services.PRACTITIONER_TERMS},
         )
         for formset in formsets:
             self.save_formset(request, form, formset, change)

@@ -1,14 +1,15 @@
 """Shapes of what clinic staff read and write: the clinic, its members, locations and
 practitioners. Input and output are separate; ids in a body are resolved by the views
 within the user's clinics, never here."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import SlugRelatedField
 from core import clock
+from core.fields import SlugRelatedField
 
 from .models import Clinic, ClinicMembership, Language, Location, Practitioner, Profession, Specialty, Technique
 from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
@@ -85,15 +86,9 @@ class PractitionerInputSerializer(serializers.Serializer):
     bio = serializers.CharField(max_length=5000, required=False, allow_blank=True)
     years_dry_needling = serializers.IntegerField(min_value=0, max_value=70, required=False, allow_null=True)
     typical_sessions = serializers.IntegerField(min_value=1, max_value=100, required=False, allow_null=True)
-    specialties = SlugRelatedField(
-        slug_field="slug", queryset=Specialty.objects.all(), many=True, required=False
-    )
-    techniques = SlugRelatedField(
-        slug_field="slug", queryset=Technique.objects.all(), many=True, required=False
-    )
-    languages = SlugRelatedField(
-        slug_field="code", queryset=Language.objects.all(), many=True, required=False
-    )
+    specialties = SlugRelatedField(slug_field="slug", queryset=Specialty.objects.all(), many=True, required=False)
+    techniques = SlugRelatedField(slug_field="slug", queryset=Technique.objects.all(), many=True, required=False)
+    languages = SlugRelatedField(slug_field="code", queryset=Language.objects.all(), many=True, required=False)
     locations = serializers.ListField(
         child=serializers.IntegerField(min_value=1),
         min_length=1,

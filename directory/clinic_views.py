@@ -1,6 +1,7 @@
 """Clinic self-service API: a clinic's staff keep their clinic, members, locations and
 practitioners right. Every id in a path or body is looked up within the clinics the
 user manages, so another clinic's objects answer 404, exactly like missing ones."""
+
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
@@ -10,6 +11,8 @@ from rest_framework import generics, permissions, status
 from rest_framework.response import Response
 
 from core.exceptions import FieldNotFound
+from core.pagination import LookaheadPagination
+from core.permissions import IsAdmin
 from core.views import TodayMixin
 
 from . import selectors, services, views
@@ -25,8 +28,6 @@ from .clinic_serializers import (
 )
 from .filters import ClinicLocationFilter, ClinicMemberFilter, ClinicPractitionerFilter
 from .models import Clinic, Location
-from core.pagination import LookaheadPagination
-from core.permissions import IsAdmin
 
 PRACTITIONER_TERMS = services.PRACTITIONER_TERMS
 
@@ -100,7 +101,9 @@ class ClinicMemberListView(ClinicScopedMixin, generics.ListCreateAPIView):
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership, created = services.membership_add(clinic=clinic, added_by=request.user, **serializer.validated_data)
-        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+        return Response(
+            MemberSerializer(membership).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
 
 
 class ClinicMemberDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):
@@ -181,7 +184,9 @@ class PractitionerWriteMixin(ClinicScopedMixin):
 
     def respond(self, practitioner, code=status.HTTP_200_OK):
         practitioner = self.get_queryset().get(pk=practitioner.pk)
-        return Response(PractitionerStaffSerializer(practitioner, context=self.get_serializer_context()).data, status=code)
+        return Response(
+            PractitionerStaffSerializer(practitioner, context=self.get_serializer_context()).data, status=code
+        )
 
 
 class PractitionerListCreateView(PractitionerWriteMixin, generics.ListCreateAPIView):

@@ -5,6 +5,7 @@ naming the parameter (never a 500), and every one shows up in the OpenAPI
 schema with its help text. Unknown parameters are rejected the same way, so
 a misspelt filter (`speciality=`) is not silently ignored.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,12 +15,13 @@ from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from core.filters import StrictFilterSet, StrictForm, literal_error
 from core import clock
+from core.filters import StrictFilterSet, StrictForm, literal_error
 
 from . import geocoding, selectors, vocabulary
 from .models import ClinicMembership, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
 from .states import USState
+
 
 class StrictBooleanField(forms.Field):
     """true/false (also 1/0, yes/no); anything else is an error, not "no filter"."""
@@ -354,7 +356,9 @@ class ClinicLocationFilter(StrictFilterSet):
 
 
 class ClinicPractitionerFilter(StrictFilterSet):
-    location = filters.NumberFilter(field_name="listings__location_id", help_text="Only those working at this location.")
+    location = filters.NumberFilter(
+        field_name="listings__location_id", help_text="Only those working at this location."
+    )
     q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Part of the practitioner's name.")
 
     class Meta(StrictFilterSet.Meta):

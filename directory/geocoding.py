@@ -3,6 +3,7 @@
 The `zipcodes` package bundles the GeoNames US postal-code table (CC BY 4.0,
 42,789 ZIPs with centroids), so nothing here touches the network.
 """
+
 from __future__ import annotations
 
 import re

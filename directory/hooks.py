@@ -14,6 +14,7 @@ service returns, the listing's qualified days are already right, and a
 receiver that fails rolls the whole write back instead of leaving a
 listing qualified on stale facts.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable

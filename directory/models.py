@@ -6,6 +6,7 @@ carries a copy of the location's point and the qualification facts that the
 credentials app keeps up to date, so the search is one indexed query on one
 table with no join into credentials.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -99,7 +100,6 @@ class Clinic(TimeStamped):
         return self.name
 
 
-
 class Location(TimeStamped):
     """A street address with a WGS84 point; distances are measured to locations."""
 
@@ -180,7 +180,6 @@ class Practitioner(TimeStamped):
 
     def __str__(self):
         return self.name
-
 
 
 class ListingQuerySet(models.QuerySet):

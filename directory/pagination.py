@@ -1,5 +1,6 @@
 """Paging of the nearest-first searches: the page is fetched under the KNN plan, and the
 GeoJSON page is a FeatureCollection."""
+
 from rest_framework.response import Response
 
 from core.pagination import LookaheadPagination
@@ -29,6 +30,4 @@ class GeoJSONSearchPagination(SearchPagination):
 
     def get_paginated_response(self, data):
         next_url, previous_url = self._links()
-        return Response(
-            {"type": "FeatureCollection", "features": data, "next": next_url, "previous": previous_url}
-        )
+        return Response({"type": "FeatureCollection", "features": data, "next": next_url, "previous": previous_url})

@@ -1,4 +1,5 @@
 """GeoJSON output, chosen by `?format=geojson` or `Accept: application/geo+json`."""
+
 from rest_framework.renderers import JSONRenderer
 
 

@@ -10,6 +10,7 @@ group" is a correlated NOT EXISTS on the group's few other rows, looked up
 by the group's foreign key. The exact spheroid distance is computed only
 for the rows of the returned page.
 """
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -23,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.permissions import is_admin
+
 from .models import Clinic, ClinicMembership, Listing, Location, Practitioner
 from .vocabulary import VOCABULARIES, terms
 

@@ -1,12 +1,13 @@
 """Shapes of directory resources. Serializers shape data; selectors and filters decide."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.fields import SlugRelatedField
 from core import clock
+from core.fields import SlugRelatedField
 
 from .models import (
     CONSULTATION_MESSAGE_MAX_LENGTH,
@@ -67,7 +68,6 @@ class LocationSerializer(serializers.ModelSerializer):
     @extend_schema_field(OpenApiTypes.DOUBLE)
     def get_lon(self, obj):
         return round(obj.point.x, 6)
-
 
 
 def km_away(row) -> float | None:

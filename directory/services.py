@@ -6,6 +6,7 @@ clinic, a location, a practitioner) within the clinics the user manages,
 and these services never reach past the clinic they are given; a
 practitioner who also works elsewhere keeps the other clinic's listings.
 """
+
 from __future__ import annotations
 
 import logging
@@ -22,10 +23,10 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from core.exceptions import Conflict
+from core.permissions import is_admin
 from core.services import model_update
 
 from . import geocoding, hooks, selectors
-from core.permissions import is_admin
 from .models import (
     Clinic,
     ClinicMembership,
@@ -154,9 +155,14 @@ def membership_add(
 def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
     """Take a user's access away. Owners may remove staff; admins anyone; the last owner stays."""
     if not is_admin(removed_by):
-        if selectors.clinic_role(removed_by, membership.clinic) != ClinicMembership.Role.OWNER or membership.role == ClinicMembership.Role.OWNER:
+        if (
+            selectors.clinic_role(removed_by, membership.clinic) != ClinicMembership.Role.OWNER
+            or membership.role == ClinicMembership.Role.OWNER
+        ):
             raise PermissionDenied("Only admins may remove an owner; owners may remove staff.")
-    owners = ClinicMembership.objects.select_for_update().filter(clinic=membership.clinic, role=ClinicMembership.Role.OWNER)
+    owners = ClinicMembership.objects.select_for_update().filter(
+        clinic=membership.clinic, role=ClinicMembership.Role.OWNER
+    )
     if membership.role == ClinicMembership.Role.OWNER and owners.count() == 1:
         raise Conflict("This is the clinic's only owner: make someone else owner first.")
     membership.delete()
@@ -234,7 +240,9 @@ def location_update(
     """
     location = Location.objects.select_for_update().get(pk=location.pk)
     before = (location.point, location.state)
-    data = {field: "" if value is None and field != "accepting_new_patients" else value for field, value in changes.items()}
+    data = {
+        field: "" if value is None and field != "accepting_new_patients" else value for field, value in changes.items()
+    }
     moved = "postal_code" in data and data["postal_code"] != location.postal_code
     for field, value in data.items():
         setattr(location, field, value)
@@ -448,7 +456,9 @@ def consultation_request_create(
     details to a clinic the practitioner does not work for.
     """
     if not Listing.objects.filter(practitioner=practitioner, location=location).exists():
-        raise ValidationError({"location": f"{practitioner.name} is not listed at this location; choose one of theirs."})
+        raise ValidationError(
+            {"location": f"{practitioner.name} is not listed at this location; choose one of theirs."}
+        )
     request = ConsultationRequest(
         practitioner=practitioner,
         location=location,
@@ -493,7 +503,9 @@ def consultation_request_notify(*, request_id: int) -> int:
     location = request.location
     recipients = consultation_recipients(location)
     if not recipients:
-        logger.warning("Consultation request %s: clinic %s has no member or clinic email.", request.pk, location.clinic_id)
+        logger.warning(
+            "Consultation request %s: clinic %s has no member or clinic email.", request.pk, location.clinic_id
+        )
         transaction.set_rollback(True)  # leave it unclaimed for when the clinic has an address
         return 0
     place = ", ".join(part for part in (location.name, location.address, location.city, location.state) if part)

@@ -1,4 +1,5 @@
 """US states and territories with their USPS codes (jurisdictions for locations and licenses)."""
+
 from django.db import models
 
 

@@ -1,4 +1,5 @@
 """Celery tasks of the directory: they take ids and call one service."""
+
 import smtplib
 
 from celery import shared_task

@@ -1,4 +1,5 @@
 """Validators for directory fields."""
+
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 

@@ -1,9 +1,10 @@
 """Patient-facing directory endpoints: search, profiles, clinics and consultation requests."""
+
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
+from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 
 from core.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
 from core.views import TodayMixin
@@ -14,9 +15,9 @@ from .pagination import GEOJSON_PAGE_TITLE, GeoJSONSearchPagination, SearchPagin
 from .renderers import GeoJSONRenderer
 from .serializers import (
     ClinicProfileSerializer,
+    ClinicResultSerializer,
     ConsultationRequestInputSerializer,
     ConsultationRequestSerializer,
-    ClinicResultSerializer,
     PractitionerResultGeoSerializer,
     PractitionerResultSerializer,
 )

@@ -6,6 +6,7 @@ cache (shared between processes when CACHE_URL points at Redis), are
 dropped as soon as one changes, and expire after a few minutes anyway, so a
 process with a private cache sees another's change within that time.
 """
+
 from __future__ import annotations
 
 from django.core.cache import cache
@@ -32,7 +33,9 @@ def terms(model) -> dict[int, tuple[str, str]]:
     field = next(field for m, field in VOCABULARIES.values() if m is model)
 
     def load():
-        return {pk: (ident, name) for pk, ident, name in model.objects.order_by("name").values_list("pk", field, "name")}
+        return {
+            pk: (ident, name) for pk, ident, name in model.objects.order_by("name").values_list("pk", field, "name")
+        }
 
     return cache.get_or_set(_key(model), load, TTL_SECONDS)
 
@@ -53,4 +56,3 @@ def _forget(sender, **kwargs):
 for _model, _ in VOCABULARIES.values():
     post_save.connect(_forget, sender=_model, dispatch_uid=f"vocabulary-save-{_model.__name__}")
     post_delete.connect(_forget, sender=_model, dispatch_uid=f"vocabulary-delete-{_model.__name__}")
-

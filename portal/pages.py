@@ -1,4 +1,5 @@
 """The patient pages: the search (over the public API), a practitioner's profile, and advice."""
+
 from django.conf import settings
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
@@ -6,10 +7,9 @@ from django.views.decorators.http import require_GET
 from core import clock
 from credentials.models import Kind
 from credentials.selectors import public_credentials
+from directory.models import CONSULTATION_MESSAGE_MAX_LENGTH, Language, Profession, Specialty, Technique
 
 from . import selectors
-
-from directory.models import CONSULTATION_MESSAGE_MAX_LENGTH, Language, Profession, Specialty, Technique
 
 RADIUS_CHOICES_MI = (5, 10, 25, 50, 100)
 DEFAULT_RADIUS_MI = 25

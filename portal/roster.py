@@ -31,6 +31,7 @@ spreadsheet formula (`=`, `+`, `-`, `@`) is never evaluated.
 A real run is all or nothing: one rejected row and nothing is written.
 Re-importing the same file changes nothing (every row is "unchanged").
 """
+
 from __future__ import annotations
 
 import csv
@@ -43,12 +44,11 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from credentials import services
+from credentials.models import Credential, Kind, Status
 from directory import services as directory_services
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Profession, Specialty, Technique
 from directory.states import USState
-
-from credentials import services
-from credentials.models import Credential, Kind, Status
 
 REQUIRED_COLUMNS = ("name", "profession", "location")
 OPTIONAL_COLUMNS = ("email", "npi", "specialties", "techniques", "languages")
@@ -312,7 +312,9 @@ def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: date
     expires_on = _date(given["license_expiry"], "license_expiry")
     number = given["license_number"]
     existing = (
-        Credential.objects.filter(practitioner=practitioner, kind=Kind.LICENSE, jurisdiction=state, license_number=number)
+        Credential.objects.filter(
+            practitioner=practitioner, kind=Kind.LICENSE, jurisdiction=state, license_number=number
+        )
         .exclude(status__in=[Status.REJECTED, Status.REVOKED])
         .order_by("-created_at")
         .first()

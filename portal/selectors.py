@@ -1,4 +1,5 @@
 """Reads that join the directory and the credentials: the public profile."""
+
 from django.db.models import Prefetch, QuerySet
 
 from credentials.selectors import public_credentials_prefetch

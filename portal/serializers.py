@@ -1,5 +1,6 @@
 """Shapes that show the directory and the credentials together: the public profile and the
 roster import's report."""
+
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes

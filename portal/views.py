@@ -1,5 +1,6 @@
 """API views that show the directory and the credentials together: the public profile and
 the roster import."""
+
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema, extend_schema_view

@@ -97,15 +97,37 @@ ensure_browser() {
   export CHROMIUM_PATH="${CHROMIUM_PATH:-/usr/bin/chromium}"
 }
 
+# --- the tooling gate ------------------------------------------------------------
+
+# Lint and format (ruff), the one-way layers (import-linter), migrations that match
+# the models, and Django's deployment checks with production settings: any failure
+# stops the run before the suite.
+check_tooling() {
+  cd "$ROOT"
+  log "ruff: lint and format"
+  "$VENV/bin/ruff" check --quiet .
+  "$VENV/bin/ruff" format --check --quiet .
+  log "import-linter: core <- directory <- credentials <- portal <- config"
+  "$VENV/bin/lint-imports" --no-cache >/dev/null || "$VENV/bin/lint-imports" --no-cache
+  log "migrations match the models"
+  manage makemigrations --check --dry-run >/dev/null
+  log "deployment checks with production settings"
+  DJANGO_DEBUG=false SECURE_SSL_REDIRECT=true SECURE_HSTS_PRELOAD=true DJANGO_ALLOWED_HOSTS=directory.example.org \
+    DJANGO_SECRET_KEY="$("$PY" -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+    manage check --deploy --fail-level WARNING
+}
+
 main() {
   bootstrap
   ensure_browser
   ensure_database
   ensure_redis
   export DJANGO_SECRET_KEY="test-only-secret-key-not-for-production"
-  # The same settings as in CI, whatever a local .env or shell says.
-  export DJANGO_DEBUG=false
+  # The same settings as in CI, whatever a local .env or shell says: production's,
+  # but over plain HTTP (the test client and the live server speak no TLS).
+  export DJANGO_DEBUG=false SECURE_SSL_REDIRECT=false
   unset CELERY_BROKER_URL
+  check_tooling
   # Production serves hashed static files from a manifest; pages that link
   # static files (the API docs, the admin) need it in tests too.
   log "collecting static files"

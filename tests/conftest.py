@@ -1,5 +1,6 @@
 """Shared fixtures: API clients, the personas of the authenticated API, a frozen "today",
 and vocabulary lookups."""
+
 import datetime
 from unittest import mock
 

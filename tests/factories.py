@@ -1,4 +1,5 @@
 """factory_boy factories for the directory."""
+
 import datetime
 
 import factory

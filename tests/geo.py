@@ -1,4 +1,5 @@
 """An independent geodesic reference (geopy, WGS84 ellipsoid) for checking the search's distances."""
+
 from geopy.distance import geodesic
 from geopy.point import Point as GeoPoint
 

@@ -3,6 +3,7 @@
 Whatever a client sends that the schema allows, the API answers with a
 documented status and a body matching the schema, never a 500.
 """
+
 from unittest import mock
 
 import pytest

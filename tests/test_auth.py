@@ -1,4 +1,5 @@
 """Logging in: expiring access tokens, refresh, and failed attempts throttled per client."""
+
 import datetime
 from unittest import mock
 

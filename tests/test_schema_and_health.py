@@ -1,12 +1,27 @@
 """The OpenAPI schema documents every search parameter; docs and health check answer offline."""
+
 import pytest
 import yaml
 
 pytestmark = pytest.mark.django_db
 
 SEARCH_PARAMETERS = {
-    "near", "zip", "city", "radius_km", "radius_mi", "specialty", "technique", "profession", "language",
-    "accepting_new_patients", "min_training_hours", "q", "include_unqualified", "limit", "offset", "format",
+    "near",
+    "zip",
+    "city",
+    "radius_km",
+    "radius_mi",
+    "specialty",
+    "technique",
+    "profession",
+    "language",
+    "accepting_new_patients",
+    "min_training_hours",
+    "q",
+    "include_unqualified",
+    "limit",
+    "offset",
+    "format",
 }
 
 

@@ -1,4 +1,5 @@
 """The expiry outbox in the Django admin: read-only records of what each scan did and sent."""
+
 from django.contrib import admin
 from django.urls import reverse
 from django.utils.html import format_html

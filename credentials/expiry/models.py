@@ -1,5 +1,6 @@
 """The expiry outbox: each scan's record, the once-per-threshold notices, and the clinic
 digests that deliver them (claimed before sending, so none goes out twice)."""
+
 from django.db import models
 from django.utils import timezone
 
@@ -32,7 +33,8 @@ class ScanRun(models.Model):
     review_due = models.PositiveIntegerField(default=0, help_text="Verified credentials due for review that day.")
     listings_lapsed = models.PositiveIntegerField(default=0, help_text="Listings no longer qualified that day.")
     listings_returned = models.PositiveIntegerField(
-        default=0, help_text="Listings whose run of qualified days begins that day (newly qualified, or recomputed that day)."
+        default=0,
+        help_text="Listings whose run of qualified days begins that day (newly qualified, or recomputed that day).",
     )
     practitioners_requalified = models.PositiveIntegerField(default=0)
     listings_repaired = models.PositiveIntegerField(
@@ -52,7 +54,9 @@ class ScanRun(models.Model):
 class ExpiryNotification(models.Model):
     """A credential reached a threshold: noticed once, ever (the unique constraint is the claim)."""
 
-    credential = models.ForeignKey("credentials.Credential", on_delete=models.CASCADE, related_name="expiry_notifications")
+    credential = models.ForeignKey(
+        "credentials.Credential", on_delete=models.CASCADE, related_name="expiry_notifications"
+    )
     threshold = models.CharField(max_length=8, choices=Threshold.choices)
     rank = models.PositiveSmallIntegerField(help_text="The threshold's order: 1 (90 days) to 6 (expired).")
     scan_day = models.DateField(help_text="The day of the scan that noticed it.")

@@ -31,6 +31,7 @@ server's acceptance and the "sent" mark leaves the claim to expire
 (DIGEST_CLAIM_SECONDS) and the digest goes out again: at that one point it
 errs on the side of a second email rather than none.
 """
+
 from __future__ import annotations
 
 import datetime
@@ -65,6 +66,7 @@ from ..models import (
 )
 
 logger = logging.getLogger(__name__)
+
 
 def _table(model) -> str:
     return connection.ops.quote_name(model._meta.db_table)
@@ -118,7 +120,9 @@ def crossings(day: datetime.date):
 
     threshold = by_threshold(str, CharField())
     rank = by_threshold(THRESHOLD_RANK.__getitem__, IntegerField())
-    noticed_as_tight = ExpiryNotification.objects.filter(credential_id=OuterRef("pk"), rank__gte=OuterRef("notice_rank"))
+    noticed_as_tight = ExpiryNotification.objects.filter(
+        credential_id=OuterRef("pk"), rank__gte=OuterRef("notice_rank")
+    )
     earliest = day - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
     return (
         Credential.objects.filter(
@@ -185,7 +189,13 @@ def _open_digests(day: datetime.date) -> int:
             digest_created=Value(timezone.now()),
         )
         .values_list(
-            "digest_clinic", "digest_day", "digest_status", "digest_attempts", "digest_text", "digest_error", "digest_created"
+            "digest_clinic",
+            "digest_day",
+            "digest_status",
+            "digest_attempts",
+            "digest_text",
+            "digest_error",
+            "digest_created",
         )
         .distinct()
         .order_by()

@@ -2,6 +2,7 @@
 
 Their names stay those they had in credentials.tasks, so a deployment's
 queued tasks and beat schedule keep working across the move."""
+
 import datetime
 
 from celery import shared_task
@@ -14,7 +15,11 @@ from . import scan
 
 @shared_task(
     name="credentials.tasks.send_digest",
-    autoretry_for=(Exception,), retry_backoff=60, retry_backoff_max=3600, retry_jitter=True, max_retries=10
+    autoretry_for=(Exception,),
+    retry_backoff=60,
+    retry_backoff_max=3600,
+    retry_jitter=True,
+    max_retries=10,
 )
 def send_digest(digest_id: int) -> bool:
     """Send one clinic digest (claimed first, so a duplicate task sends nothing); a refused

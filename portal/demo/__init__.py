@@ -22,6 +22,7 @@ generator draws from), `geography` (where clinics go), `sinks` (COPY, and the
 flush), `stages` (the pipeline), `credentials` (licenses, certifications and
 training for the seeded practitioners).
 """
+
 from .geography import ANCHOR_ZIPS, haversine_km, zip_table
 from .sinks import CopySink, Sink, default_sink, directory_tables, flush_directory
 from .stages import STAGES, SeedContext, SeedResult, demo_qualification, seed

@@ -17,11 +17,10 @@ from collections.abc import Iterable
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from directory.models import Listing, Practitioner, Profession, Technique
-from directory.states import USState
-
 from credentials import services
 from credentials.models import Action, Credential, Kind, Method, Status, Verification
+from directory.models import Listing, Practitioner, Profession, Technique
+from directory.states import USState
 
 BOARDS = {
     Profession.PT: "Board of Physical Therapy",

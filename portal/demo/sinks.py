@@ -1,4 +1,5 @@
 """Where demo rows go: COPY into PostgreSQL, and the flush that empties the demo tables."""
+
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -7,7 +8,6 @@ from django.contrib.gis.db.models import GeometryField
 from django.db import connection, transaction
 
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
-
 
 # --------------------------------------------------------------------------
 # Sinks: where the rows go

@@ -1,5 +1,6 @@
 """The demo pipeline: a plan shared by five stages (clinics, locations, practitioners,
 listings, links), each drawing from its own random stream, and `seed()` running them."""
+
 from __future__ import annotations
 
 import datetime
@@ -19,7 +20,6 @@ from tqdm import tqdm
 from core import clock
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
 from directory.validators import npi_check_digit
-
 
 from .data import (
     BIO_TEMPLATES,
@@ -95,8 +95,14 @@ class SeedContext:
 
     def bar(self, stage: str, total: int) -> tqdm:
         return tqdm(
-            total=total, desc=f"{stage:<13}", unit=" rows", unit_scale=True, file=sys.stderr,
-            disable=not self.progress, mininterval=0.5, dynamic_ncols=True,
+            total=total,
+            desc=f"{stage:<13}",
+            unit=" rows",
+            unit_scale=True,
+            file=sys.stderr,
+            disable=not self.progress,
+            mininterval=0.5,
+            dynamic_ncols=True,
         )
 
     def write(self, model, columns: Sequence[str], rows: Iterable[tuple], bar: tqdm, key: str) -> int:
@@ -172,7 +178,10 @@ def seed_clinics(ctx: SeedContext) -> range:
         for plan in plans:
             pattern = rng.choice(CLINIC_KINDS[plan.kind][2])
             name = pattern.format(
-                place=_place(rng, plan.zip.city), surname=_surname(rng), surname2=_surname(rng), brand=rng.choice(BRANDS)
+                place=_place(rng, plan.zip.city),
+                surname=_surname(rng),
+                surname2=_surname(rng),
+                brand=rng.choice(BRANDS),
             )
             slug = f"{slugify(name)[:200]}-{plan.index + 1}"
             has_site = rng.random() < 0.7
@@ -221,14 +230,34 @@ def seed_locations(ctx: SeedContext) -> range:
                 accepting = rng.random() < 0.85
                 plan.locations.append(PlannedLocation(next_id, point, z.state))
                 yield (
-                    next_id, ctx.now, ctx.now, plan.id, name, address, z.city, z.state, z.code, point,
-                    _phone(rng, z), accepting,
+                    next_id,
+                    ctx.now,
+                    ctx.now,
+                    plan.id,
+                    name,
+                    address,
+                    z.city,
+                    z.state,
+                    z.code,
+                    point,
+                    _phone(rng, z),
+                    accepting,
                 )
                 next_id += 1
 
     columns = (
-        "id", "created_at", "updated_at", "clinic_id", "name", "address", "city", "state", "postal_code", "point",
-        "phone", "accepting_new_patients",
+        "id",
+        "created_at",
+        "updated_at",
+        "clinic_id",
+        "name",
+        "address",
+        "city",
+        "state",
+        "postal_code",
+        "point",
+        "phone",
+        "accepting_new_patients",
     )
     with ctx.bar("locations", total) as bar:
         ctx.write(Location, columns, rows(), bar, "locations")
@@ -285,7 +314,9 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 slug = f"{slug_of(first)}-{slug_of(last)}-{index + 1}"
                 profession = rng.choices(professions, weights=weights)[0]
 
-                specialties = _pick_weighted_set(rng, spec_slugs, spec_cum_weights, rng.choices((2, 3, 4, 5), (25, 35, 25, 15))[0])
+                specialties = _pick_weighted_set(
+                    rng, spec_slugs, spec_cum_weights, rng.choices((2, 3, 4, 5), (25, 35, 25, 15))[0]
+                )
                 techniques = [t for t in tech_slugs if rng.random() < TECHNIQUES[t][0]]
                 if not techniques:
                     techniques = [rng.choices(tech_slugs, weights=[TECHNIQUES[t][0] for t in tech_slugs])[0]]
@@ -310,7 +341,9 @@ def seed_practitioners(ctx: SeedContext) -> range:
 
                 years = None if rng.random() < 0.1 else min(25, 1 + int(rng.expovariate(1 / 5)))
                 sessions = None if rng.random() < 0.15 else rng.choices((3, 4, 5, 6, 8), (10, 30, 30, 20, 10))[0]
-                hours = rng.choices((27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4))[0]
+                hours = rng.choices(
+                    (27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4)
+                )[0]
                 hours = min(200, max(24, hours + rng.randint(-3, 12)))
                 npi = _npi(index) if profession != "ATC" and rng.random() < 0.65 else ""
                 bio = rng.choice(BIO_TEMPLATES).format(
@@ -323,13 +356,33 @@ def seed_practitioners(ctx: SeedContext) -> range:
                     tech=TECHNIQUES[techniques[0]][1],
                 )
                 yield (
-                    start + index, ctx.now, ctx.now, name, slug, profession, npi, f"{slug}@example.com", bio,
-                    years, sessions, hours,
+                    start + index,
+                    ctx.now,
+                    ctx.now,
+                    name,
+                    slug,
+                    profession,
+                    npi,
+                    f"{slug}@example.com",
+                    bio,
+                    years,
+                    sessions,
+                    hours,
                 )
 
     columns = (
-        "id", "created_at", "updated_at", "name", "slug", "profession", "npi", "email", "bio", "years_dry_needling",
-        "typical_sessions", "verified_training_hours",
+        "id",
+        "created_at",
+        "updated_at",
+        "name",
+        "slug",
+        "profession",
+        "npi",
+        "email",
+        "bio",
+        "years_dry_needling",
+        "typical_sessions",
+        "verified_training_hours",
     )
     with ctx.bar("practitioners", ctx.practitioners) as bar:
         ctx.write(Practitioner, columns, rows(), bar, "practitioners")
@@ -407,7 +460,13 @@ def seed_links(ctx: SeedContext) -> dict[str, int]:
     relations = (
         ("specialties", Practitioner.specialties.through, "specialty_id", 0, [spec_ids.get(s) for s in SPECIALTIES]),
         ("techniques", Practitioner.techniques.through, "technique_id", 32, [tech_ids.get(t) for t in TECHNIQUES]),
-        ("languages", Practitioner.languages.through, "language_id", 40, [lang_ids.get(c) for c, _ in language_order()]),
+        (
+            "languages",
+            Practitioner.languages.through,
+            "language_id",
+            40,
+            [lang_ids.get(c) for c, _ in language_order()],
+        ),
     )
     written = {}
     first_id = ctx.practitioner_first_id

@@ -115,7 +115,11 @@ def test_life_of_a_credential(api, today, clinic, practitioner, admin, client_fo
     # pending again, back in the queue, and patients stop seeing the practitioner.
     response = as_clinic.patch(f"/api/v1/credentials/{license_['id']}/", {"license_number": "PT-60912"}, format="json")
     assert response.status_code == 200, response.content
-    assert (response.json()["status"], response.json()["verified_at"], response.json()["method"]) == ("pending", None, "")
+    assert (response.json()["status"], response.json()["verified_at"], response.json()["method"]) == (
+        "pending",
+        None,
+        "",
+    )
     assert [row["id"] for row in as_admin.get("/api/v1/verification-queue/").json()["results"]] == [license_["id"]]
     assert searched(api, practitioner)["qualified"] is False
     response = as_admin.post(f"/api/v1/credentials/{license_['id']}/verify", {"method": "primary_source"})

@@ -1,5 +1,6 @@
 """What clinics do with their practitioners' credentials: upload documents safely,
 change a verified credential (back to the queue), and see what expires soon."""
+
 import datetime
 
 import pytest
@@ -43,7 +44,9 @@ def raw_multipart(fields: dict, *, file_field: str, file_name: str, content: byt
 # --- documents ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("file_name", ["../../etc/cron.d/x.pdf", "..\\..\\windows\\license.pdf", "/tmp/license.pdf", "../"])
+@pytest.mark.parametrize(
+    "file_name", ["../../etc/cron.d/x.pdf", "..\\..\\windows\\license.pdf", "/tmp/license.pdf", "../"]
+)
 def test_a_file_name_with_a_path_is_refused_and_nothing_is_stored(
     client_for, clinic_user, today, practitioner, settings, file_name
 ):
@@ -55,12 +58,16 @@ def test_a_file_name_with_a_path_is_refused_and_nothing_is_stored(
     )
     response = client_for(clinic_user).generic("POST", "/api/v1/credentials/", body, content_type=content_type)
     assert response.status_code == 400, response.content
-    assert response.json()["errors"] == {("file_name" if file_name == "../" else "document"): ["A file name must not contain a path."]}
+    assert response.json()["errors"] == {
+        ("file_name" if file_name == "../" else "document"): ["A file name must not contain a path."]
+    }
     assert Credential.objects.count() == 0 and stored_files(settings) == []
 
 
 def test_a_plain_file_name_in_a_hand_written_body_is_accepted(client_for, clinic_user, today, practitioner, settings):
-    body, content_type = raw_multipart(license_body(practitioner), file_field="document", file_name="license.pdf", content=PDF)
+    body, content_type = raw_multipart(
+        license_body(practitioner), file_field="document", file_name="license.pdf", content=PDF
+    )
     response = client_for(clinic_user).generic("POST", "/api/v1/credentials/", body, content_type=content_type)
     assert response.status_code == 201, response.content
     assert len(stored_files(settings)) == 1
@@ -113,24 +120,41 @@ def verified_license(practitioner, admin, today):
     return verified(CredentialFactory(practitioner=practitioner, license_number="PT600777"), by=admin, today=today)
 
 
-def test_changing_a_verified_credentials_dates_sends_it_back_to_the_queue(client_for, clinic_user, admin, today, verified_license):
+def test_changing_a_verified_credentials_dates_sends_it_back_to_the_queue(
+    client_for, clinic_user, admin, today, verified_license
+):
     response = client_for(clinic_user).patch(
         f"/api/v1/credentials/{verified_license.pk}/",
-        {"expires_on": "2029-12-31", "status": "verified", "verified_at": "2026-01-01T00:00:00Z", "method": "primary_source"},
+        {
+            "expires_on": "2029-12-31",
+            "status": "verified",
+            "verified_at": "2026-01-01T00:00:00Z",
+            "method": "primary_source",
+        },
         format="json",
     )
     assert response.status_code == 200, response.content
     verified_license.refresh_from_db()
-    assert (verified_license.status, verified_license.verified_at, verified_license.method) == (Status.PENDING, None, "")
+    assert (verified_license.status, verified_license.verified_at, verified_license.method) == (
+        Status.PENDING,
+        None,
+        "",
+    )
     assert verified_license.expires_on == datetime.date(2029, 12, 31)
     history = client_for(clinic_user).get(f"/api/v1/credentials/{verified_license.pk}/history/").json()
-    assert [(h["action"], h["status_after"], h["decided_by"]) for h in history][-1] == ("resubmit", "pending", "harbor-staff")
+    assert [(h["action"], h["status_after"], h["decided_by"]) for h in history][-1] == (
+        "resubmit",
+        "pending",
+        "harbor-staff",
+    )
     assert history[-1]["reason"] == "Changed by the clinic, back to pending: expires_on: 2027-12-31 -> 2029-12-31."
     queue = client_for(admin).get("/api/v1/verification-queue/").json()["results"]
     assert [(row["id"], row["queue_status"]) for row in queue] == [(verified_license.pk, "pending")]
 
 
-def test_a_change_that_changes_nothing_leaves_a_verified_credential_verified(client_for, clinic_user, today, verified_license):
+def test_a_change_that_changes_nothing_leaves_a_verified_credential_verified(
+    client_for, clinic_user, today, verified_license
+):
     response = client_for(clinic_user).patch(
         f"/api/v1/credentials/{verified_license.pk}/", {"expires_on": "2027-12-31"}, format="json"
     )
@@ -173,7 +197,9 @@ def expiring(practitioner, admin, today):
     return made
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_expiring_credentials_are_for_the_clinic(personas, clinic, expiring, persona, expected):
     response = personas[persona].get(f"/api/v1/clinics/{clinic.pk}/expiring-credentials/")
     assert response.status_code == expected
@@ -198,14 +224,22 @@ def test_the_window_is_a_parameter(client_for, clinic_user, clinic, expiring):
     assert [row["days_left"] for row in rows] == [-10, 0, 30, 90, 91]
 
 
-@pytest.mark.parametrize("params", [{"within_days": "soon"}, {"within_days": -1}, {"within_days": 99999}, {"within": 30}])
+@pytest.mark.parametrize(
+    "params", [{"within_days": "soon"}, {"within_days": -1}, {"within_days": 99999}, {"within": 30}]
+)
 def test_a_bad_window_is_a_400_naming_the_parameter(client_for, clinic_user, clinic, params):
     response = client_for(clinic_user).get(f"/api/v1/clinics/{clinic.pk}/expiring-credentials/", params)
     assert response.status_code == 400 and set(response.json()["errors"]) == set(params)
 
 
-def test_a_renewed_credential_is_left_out_and_a_pending_renewal_is_flagged(client_for, clinic_user, clinic, admin, today, practitioner):
-    old = verified(CredentialFactory(practitioner=practitioner, expires_on=today + datetime.timedelta(days=20)), by=admin, today=today)
+def test_a_renewed_credential_is_left_out_and_a_pending_renewal_is_flagged(
+    client_for, clinic_user, clinic, admin, today, practitioner
+):
+    old = verified(
+        CredentialFactory(practitioner=practitioner, expires_on=today + datetime.timedelta(days=20)),
+        by=admin,
+        today=today,
+    )
     url = f"/api/v1/clinics/{clinic.pk}/expiring-credentials/"
     renewal = CredentialFactory(practitioner=practitioner, issued_on=today, expires_on=datetime.date(2028, 3, 1))
     rows = client_for(clinic_user).get(url).json()["results"]
@@ -217,5 +251,7 @@ def test_a_renewed_credential_is_left_out_and_a_pending_renewal_is_flagged(clien
 def test_other_clinics_credentials_never_appear(client_for, clinic_user, clinic, other_clinic, admin, today):
     stranger = PractitionerFactory()
     listing_in("WA", practitioner=stranger, location_kwargs={"clinic": other_clinic})
-    verified(CredentialFactory(practitioner=stranger, expires_on=today + datetime.timedelta(days=5)), by=admin, today=today)
+    verified(
+        CredentialFactory(practitioner=stranger, expires_on=today + datetime.timedelta(days=5)), by=admin, today=today
+    )
     assert client_for(clinic_user).get(f"/api/v1/clinics/{clinic.pk}/expiring-credentials/").json()["results"] == []

@@ -49,7 +49,10 @@ def test_the_second_of_two_simultaneous_decisions_is_a_conflict():
     for thread in threads:
         thread.join(10)
 
-    assert outcomes == {"first": "verified", "second": "This credential is verified: revoke it instead of rejecting it."}
+    assert outcomes == {
+        "first": "verified",
+        "second": "This credential is verified: revoke it instead of rejecting it.",
+    }
     credential.refresh_from_db()
     assert credential.status == Status.VERIFIED
     assert Verification.objects.filter(credential=credential).count() == 1

@@ -4,9 +4,9 @@ import random
 
 import pytest
 
-from portal.demo.credentials import demo_credentials
 from credentials.models import Credential, Status, Verification
 from directory.models import Listing
+from portal.demo.credentials import demo_credentials
 from tests.credentials.factories import TODAY, listing_in
 from tests.factories import PractitionerFactory
 

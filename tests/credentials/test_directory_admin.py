@@ -105,7 +105,13 @@ def test_a_listing_added_in_the_admin_is_qualified_at_once(superuser_client, qua
     practitioner = qualified_in_wa.practitioner
     other = LocationFactory(postal_code=ZIP_IN["WA"])
     data = practitioner_form(practitioner)
-    data.update({"listings-TOTAL_FORMS": "2", "listings-1-practitioner": str(practitioner.pk), "listings-1-location": str(other.pk)})
+    data.update(
+        {
+            "listings-TOTAL_FORMS": "2",
+            "listings-1-practitioner": str(practitioner.pk),
+            "listings-1-location": str(other.pk),
+        }
+    )
     response = superuser_client.post(f"/admin/directory/practitioner/{practitioner.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     added = Listing.objects.get(practitioner=practitioner, location=other)

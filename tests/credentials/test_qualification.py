@@ -275,7 +275,9 @@ def test_new_listing_and_moved_location_are_requalified(today, pt_in):
     new_listing.refresh_from_db()
     assert new_listing.is_qualified(TODAY)
 
-    directory_services.location_update(location=location, changes={"postal_code": "80202", "city": "Denver", "state": "CO"})
+    directory_services.location_update(
+        location=location, changes={"postal_code": "80202", "city": "Denver", "state": "CO"}
+    )
     new_listing.refresh_from_db()
     assert (new_listing.state, new_listing.qualified_until) == ("CO", None)
 
@@ -285,9 +287,7 @@ def test_a_practitioner_listed_by_a_clinic_is_qualified_at_once(today, pt_in):
     licensed(practitioner, "WA")
     trained(practitioner, 60)
     location = LocationFactory(postal_code=ZIP_IN["WA"])
-    directory_services.practitioner_update(
-        practitioner=practitioner, clinic=location.clinic, locations=[location]
-    )
+    directory_services.practitioner_update(practitioner=practitioner, clinic=location.clinic, locations=[location])
     assert Listing.objects.get(practitioner=practitioner, location=location).is_qualified(TODAY)
 
 

@@ -1,5 +1,6 @@
 """Roster import: a clinic's CSV of practitioners and licenses, previewed or applied
 all or nothing, idempotent, and never a 500 whatever the file."""
+
 import datetime
 
 import pytest
@@ -58,7 +59,13 @@ def test_a_dry_run_reports_row_by_row_and_writes_nothing(client_for, clinic_user
     response = upload(client_for(clinic_user), clinic, ROSTER, dry_run=True)
     assert response.status_code == 200, response.content
     body = response.json()
-    assert (body["dry_run"], body["applied"], body["created"], body["updated"], body["rejected"]) == (True, False, 3, 0, 0)
+    assert (body["dry_run"], body["applied"], body["created"], body["updated"], body["rejected"]) == (
+        True,
+        False,
+        3,
+        0,
+        0,
+    )
     assert [(row["line"], row["name"], row["action"], row["license"]) for row in body["rows"]] == [
         (2, "Rosa Delgado", "created", "submitted"),
         (3, "Ken Ito", "created", None),
@@ -81,13 +88,20 @@ def test_a_real_run_creates_the_practitioners_their_listings_and_a_pending_licen
     assert sorted(rosa.languages.values_list("code", flat=True)) == ["en", "es"]
     license_ = Credential.objects.get(practitioner=rosa)
     assert (license_.kind, license_.status, license_.jurisdiction, license_.license_number) == (
-        Kind.LICENSE, Status.PENDING, "WA", "PT60012345"
+        Kind.LICENSE,
+        Status.PENDING,
+        "WA",
+        "PT60012345",
     )
     assert (license_.issued_on, license_.expires_on, license_.profession) == (
-        datetime.date(2016, 5, 1), datetime.date(2027, 5, 1), "PT"
+        datetime.date(2016, 5, 1),
+        datetime.date(2027, 5, 1),
+        "PT",
     )
     assert Practitioner.objects.get(name="Mia Novak").profession == "PT"
-    assert list(Practitioner.objects.get(name="Ken Ito").listings.values_list("location_id", flat=True)) == [downtown.pk]
+    assert list(Practitioner.objects.get(name="Ken Ito").listings.values_list("location_id", flat=True)) == [
+        downtown.pk
+    ]
 
 
 def test_importing_the_same_file_again_changes_nothing(client_for, clinic_user, clinic, downtown, ballard, today):
@@ -116,7 +130,9 @@ def test_a_changed_row_updates_the_practitioner_it_matches(client_for, clinic_us
 def test_a_new_expiry_on_a_verified_license_sends_it_back_to_pending(
     client_for, clinic_user, clinic, downtown, admin, today
 ):
-    rosa = ListingFactory(location=downtown, practitioner=PractitionerFactory(name="Rosa Delgado", npi="1234567893")).practitioner
+    rosa = ListingFactory(
+        location=downtown, practitioner=PractitionerFactory(name="Rosa Delgado", npi="1234567893")
+    ).practitioner
     license_ = verified(
         CredentialFactory(practitioner=rosa, license_number="PT60012345", issued_on=datetime.date(2016, 5, 1)),
         by=admin,
@@ -163,14 +179,18 @@ def test_one_bad_row_and_nothing_is_written_with_every_rejected_line_and_reason(
     assert database_state() == before
 
 
-def test_an_npi_of_another_clinics_practitioner_is_rejected(client_for, clinic_user, clinic, downtown, other_clinic, today):
-    ListingFactory(location=LocationFactory(clinic=other_clinic), practitioner=PractitionerFactory(name="Theirs", npi="1234567893"))
+def test_an_npi_of_another_clinics_practitioner_is_rejected(
+    client_for, clinic_user, clinic, downtown, other_clinic, today
+):
+    ListingFactory(
+        location=LocationFactory(clinic=other_clinic), practitioner=PractitionerFactory(name="Theirs", npi="1234567893")
+    )
     body = upload(client_for(clinic_user), clinic, csv_file("Rosa Delgado,,PT,1234567893,Downtown,,,,,,,")).json()
     assert body["rows"][0]["action"] == "rejected" and "another clinic" in body["rows"][0]["reason"]
     assert Practitioner.objects.get(npi="1234567893").name == "Theirs"
 
 
-@pytest.mark.parametrize("cell", ["=HYPERLINK(\"http://evil.example\",\"x\")", "+1+2", "-3+4", "@SUM(A1:A2)"])
+@pytest.mark.parametrize("cell", ['=HYPERLINK("http://evil.example","x")', "+1+2", "-3+4", "@SUM(A1:A2)"])
 def test_a_formula_looking_cell_is_stored_as_text(client_for, clinic_user, clinic, downtown, today, cell):
     quoted = '"' + cell.replace('"', '""') + '"'
     response = upload(client_for(clinic_user), clinic, csv_file(f"{quoted},,PT,,Downtown,,,,,,,"))
@@ -178,7 +198,9 @@ def test_a_formula_looking_cell_is_stored_as_text(client_for, clinic_user, clini
     assert Practitioner.objects.get().name == cell
 
 
-@pytest.mark.parametrize(("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)])
+@pytest.mark.parametrize(
+    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+)
 def test_importing_is_for_the_clinic(personas, clinic, downtown, ballard, today, persona, expected):
     response = upload(personas[persona], clinic, ROSTER)
     assert response.status_code == expected
@@ -191,7 +213,7 @@ def test_importing_is_for_the_clinic(personas, clinic, downtown, ballard, today,
         ("Rosa,PT,Downtown\n".encode("utf-16"), 400, "not UTF-8"),
         (csv_file("Zoë Müller,,PT,,Downtown,,,,,,,", encoding="latin-1"), 400, "not UTF-8"),
         (b"%PDF-1.4\x00\x00binary", 400, "NUL bytes"),
-        (b"name,profession,location\n\"Rosa,PT,Downtown\n", 400, "malformed"),
+        (b'name,profession,location\n"Rosa,PT,Downtown\n', 400, "malformed"),
         (b"name,profession\nRosa,PT\n", 400, "missing column(s): location"),
         (b"name,profession,location,favourite_colour\nRosa,PT,1,blue\n", 400, "unknown column(s): favourite_colour"),
         (b"name,profession,location,name\n", 400, "repeated column(s): name"),
@@ -212,7 +234,9 @@ def test_an_empty_upload_is_a_400(client_for, clinic_user, clinic, today):
     assert response.status_code == 400 and "file" in response.json()["errors"]
 
 
-def test_a_100000_row_file_is_refused_before_any_row_is_applied(client_for, clinic_user, clinic, downtown, today, settings):
+def test_a_100000_row_file_is_refused_before_any_row_is_applied(
+    client_for, clinic_user, clinic, downtown, today, settings
+):
     settings.ROSTER_MAX_BYTES = 50 * 1024 * 1024  # the row limit, not the size limit, is what this file meets
     rows = [f"Person {n},,PT,,Downtown,,,,,,," for n in range(100_000)]
     response = upload(client_for(clinic_user), clinic, csv_file(*rows))
@@ -223,7 +247,9 @@ def test_a_100000_row_file_is_refused_before_any_row_is_applied(client_for, clin
 
 def test_a_file_over_the_size_limit_is_a_413(client_for, clinic_user, clinic, downtown, today, settings):
     settings.ROSTER_MAX_BYTES = 1024
-    response = upload(client_for(clinic_user), clinic, csv_file(*[f"Person {n},,PT,,Downtown,,,,,,," for n in range(100)]))
+    response = upload(
+        client_for(clinic_user), clinic, csv_file(*[f"Person {n},,PT,,Downtown,,,,,,," for n in range(100)])
+    )
     assert response.status_code == 413 and "file" in response.json()["errors"]
 
 

@@ -1,5 +1,6 @@
 """The nightly expiry scan: thresholds, exactly-once notifications, one digest per clinic,
 and the faults it must survive."""
+
 import datetime
 import io
 import smtplib
@@ -32,11 +33,15 @@ def _locmem_email(settings):
 
 @pytest.fixture
 def owner(clinic):
-    return MembershipFactory(clinic=clinic, role="owner", user=UserFactory(username="olga", email="olga@harbor.example")).user
+    return MembershipFactory(
+        clinic=clinic, role="owner", user=UserFactory(username="olga", email="olga@harbor.example")
+    ).user
 
 
 def expiring_license(practitioner, expires_in, *, admin=None, **kwargs):
-    credential = CredentialFactory(practitioner=practitioner, issued_on=datetime.date(2015, 6, 1), expires_on=days(expires_in), **kwargs)
+    credential = CredentialFactory(
+        practitioner=practitioner, issued_on=datetime.date(2015, 6, 1), expires_on=days(expires_in), **kwargs
+    )
     return verified(credential, by=admin, today=DAY)
 
 
@@ -46,8 +51,21 @@ def notices():
 
 @pytest.mark.parametrize(
     ("expires_in", "threshold"),
-    [(91, None), (90, "90d"), (61, "90d"), (60, "60d"), (31, "60d"), (30, "30d"), (8, "30d"), (7, "7d"), (1, "7d"),
-     (0, "today"), (-1, "expired"), (-30, "expired"), (-31, None)],
+    [
+        (91, None),
+        (90, "90d"),
+        (61, "90d"),
+        (60, "60d"),
+        (31, "60d"),
+        (30, "30d"),
+        (8, "30d"),
+        (7, "7d"),
+        (1, "7d"),
+        (0, "today"),
+        (-1, "expired"),
+        (-30, "expired"),
+        (-31, None),
+    ],
 )
 def test_a_credential_is_noticed_at_its_tightest_threshold(practitioner, admin, expires_in, threshold):
     credential = expiring_license(practitioner, expires_in, admin=admin)
@@ -69,16 +87,22 @@ def test_the_clinic_gets_one_digest_listing_all_its_credentials(clinic, owner, c
     assert message.subject == "3 credentials at Harbor Physical Therapy need attention"
     body = message.body
     assert 'Dana Whitfield: license "Physical therapist license" (WA), expires 2026-03-31, 30 days left' in body
-    assert "Ken Ito: license \"Physical therapist license\" (WA), expires 2026-03-06, 5 days left" in body
+    assert 'Ken Ito: license "Physical therapist license" (WA), expires 2026-03-06, 5 days left' in body
     assert 'Ken Ito: license "Physical therapist license" (FL), expires 2026-02-26, expired 3 days ago' in body
     # Tightest first: what expired comes before what expires in 30 days.
     assert body.index("Expired:") < body.index("Expires within 7 days:") < body.index("Expires within 30 days:")
     assert "renew each credential" in body
     digest = ClinicDigest.objects.get()
-    assert (digest.status, digest.attempts, digest.recipients) == ("sent", 1, "harbor-staff@example.com, olga@harbor.example")
+    assert (digest.status, digest.attempts, digest.recipients) == (
+        "sent",
+        1,
+        "harbor-staff@example.com, olga@harbor.example",
+    )
 
 
-def test_another_clinics_credentials_never_appear_and_each_clinic_hears_of_its_own(clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin):
+def test_another_clinics_credentials_never_appear_and_each_clinic_hears_of_its_own(
+    clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin
+):
     stranger = PractitionerFactory(name="Theirs Only")
     listing_in("WA", practitioner=stranger, location_kwargs={"clinic": other_clinic})
     expiring_license(practitioner, 30, admin=admin)
@@ -112,9 +136,9 @@ def test_each_threshold_is_notified_once_ever_as_the_days_pass(clinic_user, prac
         sent.extend((day, m.body.count("Dana Whitfield")) for m in mail.outbox)
         mail.outbox.clear()
     assert [day for day, _ in sent] == [5, 35, 65, 88, 95, 96]
-    assert [t for _, t in sorted(ExpiryNotification.objects.filter(credential=credential).values_list("rank", "threshold"))] == [
-        "90d", "60d", "30d", "7d", "today", "expired"
-    ]
+    assert [
+        t for _, t in sorted(ExpiryNotification.objects.filter(credential=credential).values_list("rank", "threshold"))
+    ] == ["90d", "60d", "30d", "7d", "today", "expired"]
 
 
 def test_a_missed_week_sends_only_the_tightest_threshold_and_never_a_looser_one_later(clinic_user, practitioner, admin):
@@ -137,7 +161,9 @@ def test_a_renewed_credential_is_not_nagged_about(clinic_user, practitioner, adm
     assert mail.outbox == [] and not ClinicDigest.objects.exists()
 
 
-def test_the_mail_server_refusing_leaves_the_digest_pending_until_a_retry_sends_it(clinic_user, practitioner, admin, monkeypatch):
+def test_the_mail_server_refusing_leaves_the_digest_pending_until_a_retry_sends_it(
+    clinic_user, practitioner, admin, monkeypatch
+):
     expiring_license(practitioner, 30, admin=admin)
 
     def refuse(self, messages):
@@ -185,7 +211,9 @@ def test_a_send_task_that_fails_is_retried_with_backoff(clinic_user, practitione
     assert (digest.status, digest.attempts) == (DigestStatus.SENT, 3)
 
 
-def test_a_killed_sender_is_finished_by_the_next_run_and_nothing_is_sent_twice(clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin, monkeypatch):
+def test_a_killed_sender_is_finished_by_the_next_run_and_nothing_is_sent_twice(
+    clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin, monkeypatch
+):
     stranger = PractitionerFactory()
     listing_in("WA", practitioner=stranger, location_kwargs={"clinic": other_clinic})
     expiring_license(practitioner, 30, admin=admin)
@@ -224,7 +252,9 @@ def test_a_scan_killed_midway_leaves_nothing_and_the_rerun_completes(clinic_user
     assert len(mail.outbox) == 1 and ExpiryNotification.objects.count() == 1
 
 
-def test_a_claimed_digest_is_not_sent_by_a_second_sender_until_the_claim_expires(clinic_user, practitioner, admin, settings):
+def test_a_claimed_digest_is_not_sent_by_a_second_sender_until_the_claim_expires(
+    clinic_user, practitioner, admin, settings
+):
     expiring_license(practitioner, 30, admin=admin)
     scan.credentials_scan(today=DAY)
     digest = ClinicDigest.objects.get()
@@ -252,7 +282,9 @@ def test_the_scan_counts_review_due_and_listings_that_lapse_or_return(practition
 
 
 def test_verified_training_hours_drop_after_a_training_record_lapses(practitioner, admin, clinic_user, freeze_today):
-    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY)
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY
+    )
     practitioner.refresh_from_db()
     assert practitioner.verified_training_hours == 60
     scan.credentials_scan(today=DAY)
@@ -295,8 +327,12 @@ def test_a_bad_date_is_a_usage_error_naming_it():
 
 
 def test_membership_roles_both_receive_the_digest(clinic, practitioner, admin):
-    MembershipFactory(clinic=clinic, role=ClinicMembership.Role.OWNER, user=UserFactory(username="o", email="o@x.example"))
-    MembershipFactory(clinic=clinic, role=ClinicMembership.Role.STAFF, user=UserFactory(username="s", email="s@x.example"))
+    MembershipFactory(
+        clinic=clinic, role=ClinicMembership.Role.OWNER, user=UserFactory(username="o", email="o@x.example")
+    )
+    MembershipFactory(
+        clinic=clinic, role=ClinicMembership.Role.STAFF, user=UserFactory(username="s", email="s@x.example")
+    )
     MembershipFactory(clinic=clinic, user=UserFactory(username="no-email", email=""))
     expiring_license(practitioner, 30, admin=admin)
     call_command("scan_credentials", "--today", DAY.isoformat(), verbosity=0)
@@ -318,7 +354,9 @@ def test_admins_see_what_was_sent_and_when(client, admin, clinic_user, practitio
 def test_refreshed_hours_match_the_qualification_rule(practitioner, admin, clinic_user, freeze_today):
     from credentials.qualification import training_hours
 
-    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY)
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY
+    )
     verified(
         CredentialFactory(practitioner=practitioner, training=True, name="Level 2", hours=40, expires_on=None),
         by=admin,
@@ -333,7 +371,9 @@ def test_refreshed_hours_match_the_qualification_rule(practitioner, admin, clini
 
 
 def test_a_scan_for_a_day_ahead_leaves_todays_hours_alone(practitioner, admin, clinic_user, freeze_today):
-    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY)
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY
+    )
     call_command("scan_credentials", "--today", days(365).isoformat(), "--no-send", verbosity=0)
     practitioner.refresh_from_db()
     assert practitioner.verified_training_hours == 60  # still valid today (2026-03-01)

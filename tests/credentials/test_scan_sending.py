@@ -1,5 +1,6 @@
 """Sending the scan's digests while other things happen (a scan filing items into a digest
 being sent, a failure before the mail server is reached), and what admins see of them."""
+
 import datetime
 import threading
 
@@ -9,7 +10,15 @@ from django.db import DatabaseError, connection
 
 from credentials.expiry import scan
 from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus
-from tests.credentials.factories import TODAY, AdminFactory, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
+from tests.credentials.factories import (
+    TODAY,
+    AdminFactory,
+    CredentialFactory,
+    MembershipFactory,
+    UserFactory,
+    listing_in,
+    verified,
+)
 from tests.factories import ClinicFactory, PractitionerFactory
 
 DAY = TODAY
@@ -28,7 +37,9 @@ def practitioner_at(clinic, name, *, expires_in, license_number):
     """A practitioner listed at the clinic with a verified license expiring in `expires_in` days."""
     practitioner = PractitionerFactory(name=name)
     listing_in("WA", practitioner=practitioner, location_kwargs={"clinic": clinic})
-    credential = CredentialFactory(practitioner=practitioner, expires_on=days(expires_in), license_number=license_number)
+    credential = CredentialFactory(
+        practitioner=practitioner, expires_on=days(expires_in), license_number=license_number
+    )
     verified(credential, by=AdminFactory(), today=DAY)
     return practitioner
 

@@ -1,5 +1,6 @@
 """The scan through the real components: a Celery worker on the Redis broker, and the
 directory still working with the broker down."""
+
 import os
 import subprocess
 import sys
@@ -16,7 +17,15 @@ from config.celery import app
 from credentials.expiry.models import ClinicDigest, DigestStatus
 from credentials.models import Status
 from credentials.tasks import scan_credentials
-from tests.credentials.factories import TODAY, AdminFactory, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
+from tests.credentials.factories import (
+    TODAY,
+    AdminFactory,
+    CredentialFactory,
+    MembershipFactory,
+    UserFactory,
+    listing_in,
+    verified,
+)
 from tests.factories import ClinicFactory, PractitionerFactory
 
 BROKER_URL = os.environ.get("CELERY_TEST_BROKER_URL", "redis://127.0.0.1:6379/15")
@@ -75,8 +84,19 @@ def worker(broker, queue, tmp_path):
     }
     log = (tmp_path / "worker.log").open("w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool=solo", "--loglevel=INFO", "--without-heartbeat",
-         "--without-gossip", "--without-mingle"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool=solo",
+            "--loglevel=INFO",
+            "--without-heartbeat",
+            "--without-gossip",
+            "--without-mingle",
+        ],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -111,7 +131,11 @@ def test_a_scan_enqueued_through_redis_is_run_by_a_worker_that_sends_the_digest(
     assert "To: olga@harbor.example" in messages
     assert "Dana Whitfield: license" in messages and "expires 2026-03-20, 19 days left" in messages
     digest = ClinicDigest.objects.get()
-    assert (digest.status, digest.recipients, digest.clinic.name) == (DigestStatus.SENT, "olga@harbor.example", "Harbor Physical Therapy")
+    assert (digest.status, digest.recipients, digest.clinic.name) == (
+        DigestStatus.SENT,
+        "olga@harbor.example",
+        "Harbor Physical Therapy",
+    )
     assert credential.expiry_notifications.get().threshold == "30d"
 
 

@@ -1,4 +1,5 @@
 """The directory's Django admin pages load for a staff user."""
+
 import pytest
 from django.contrib.auth import get_user_model
 

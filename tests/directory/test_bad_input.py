@@ -1,4 +1,5 @@
 """Every malformed search is a 400 that names the offending parameter, never a 500."""
+
 import pytest
 
 from directory.models import Listing

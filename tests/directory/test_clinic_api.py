@@ -1,5 +1,6 @@
 """Clinic self-service: a clinic's staff keep their clinic, members, locations and
 practitioners right, and never reach another clinic's (which answer 404)."""
+
 import pytest
 from django.core.management import CommandError, call_command
 
@@ -59,7 +60,11 @@ def test_only_admins_create_clinics(personas, persona, expected):
     assert Clinic.objects.filter(name="Summit Sports Rehab").count() == (1 if expected == 201 else 0)
     if expected == 201:
         body = response.json()
-        assert (body["name"], body["slug"], body["phone"]) == ("Summit Sports Rehab", "summit-sports-rehab", "206-555-0100")
+        assert (body["name"], body["slug"], body["phone"]) == (
+            "Summit Sports Rehab",
+            "summit-sports-rehab",
+            "206-555-0100",
+        )
 
 
 def test_a_clinic_without_a_name_is_a_400_naming_it(personas):
@@ -92,7 +97,9 @@ def test_mass_assignment_on_a_clinic_changes_nothing(personas, clinic):
 def test_an_admin_gives_a_user_ownership_and_the_owner_adds_staff(personas, clinic, client_for):
     UserFactory(username="owner-olga")
     UserFactory(username="new-hire")
-    response = personas["admin"].post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "owner-olga", "role": "owner"})
+    response = personas["admin"].post(
+        f"/api/v1/clinics/{clinic.pk}/members/", {"username": "owner-olga", "role": "owner"}
+    )
     assert response.status_code == 201 and response.json()["role"] == "owner"
 
     owner = client_for(ClinicMembership.objects.get(user__username="owner-olga").user)
@@ -100,7 +107,9 @@ def test_an_admin_gives_a_user_ownership_and_the_owner_adds_staff(personas, clin
     assert response.status_code == 201
     # An owner may add staff, never owners; staff may add no one.
     UserFactory(username="friend")
-    assert owner.post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "friend", "role": "owner"}).status_code == 403
+    assert (
+        owner.post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "friend", "role": "owner"}).status_code == 403
+    )
     assert personas["clinic"].post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "friend"}).status_code == 403
     members = personas["clinic"].get(f"/api/v1/clinics/{clinic.pk}/members/").json()["results"]
     assert sorted((m["username"], m["role"]) for m in members) == [
@@ -122,7 +131,9 @@ def test_outsiders_cannot_see_or_add_members(personas, clinic, persona, expected
 def test_adding_an_unknown_user_is_a_400_naming_username(personas, clinic):
     response = personas["admin"].post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "nobody", "role": "staff"})
     assert response.status_code == 400 and "username" in response.json()["errors"]
-    response = personas["admin"].post(f"/api/v1/clinics/{clinic.pk}/members/", {"username": "harbor-staff", "role": "boss"})
+    response = personas["admin"].post(
+        f"/api/v1/clinics/{clinic.pk}/members/", {"username": "harbor-staff", "role": "boss"}
+    )
     assert response.status_code == 400 and "role" in response.json()["errors"]
 
 
@@ -172,7 +183,14 @@ def test_a_location_without_coordinates_is_placed_at_its_zip_centroid(personas, 
 
 
 def test_given_coordinates_are_kept(personas, clinic):
-    body = {"address": "1 Main St", "state": "WA", "postal_code": "98101", "city": "Seattle", "lat": 47.61, "lon": -122.33}
+    body = {
+        "address": "1 Main St",
+        "state": "WA",
+        "postal_code": "98101",
+        "city": "Seattle",
+        "lat": 47.61,
+        "lon": -122.33,
+    }
     response = personas["clinic"].post(f"/api/v1/clinics/{clinic.pk}/locations/", body, format="json")
     assert response.status_code == 201
     point = Location.objects.get(pk=response.json()["id"]).point
@@ -268,7 +286,9 @@ def test_a_new_practitioner_is_listed_at_the_given_locations_with_their_terms(pe
     )
     body = response.json()
     assert body["locations"] == [location.pk]
-    assert body["listings"] == [{"location": location.pk, "qualified": False, "qualified_from": None, "qualified_until": None}]
+    assert body["listings"] == [
+        {"location": location.pk, "qualified": False, "qualified_from": None, "qualified_until": None}
+    ]
     assert [s["slug"] for s in body["specialties"]] == ["low-back-pain", "neck-pain"]
     assert [lang["code"] for lang in body["languages"]] == ["en", "es"]
     assert (body["email"], body["npi"], body["slug"]) == ("rosa@harbor.example", "1234567893", "rosa-delgado")
@@ -278,7 +298,9 @@ def test_a_new_practitioner_is_listed_at_the_given_locations_with_their_terms(pe
 
 def test_attaching_a_practitioner_to_another_clinics_location_is_a_404(personas, location, other_location, therapist):
     url = f"/api/v1/clinics/{location.clinic_id}/practitioners/"
-    response = personas["clinic"].post(url, practitioner_body(location, locations=[location.pk, other_location.pk]), format="json")
+    response = personas["clinic"].post(
+        url, practitioner_body(location, locations=[location.pk, other_location.pk]), format="json"
+    )
     assert response.status_code == 404 and "locations" in response.json()["errors"]
     assert not Practitioner.objects.filter(name="Rosa Delgado").exists()
 
@@ -377,7 +399,10 @@ def test_the_practitioner_list_shows_only_the_clinics_own(personas, therapist, l
     ListingFactory(location=other_location)
     body = personas["clinic"].get(f"/api/v1/clinics/{location.clinic_id}/practitioners/").json()
     assert [row["id"] for row in body["results"]] == [therapist.pk]
-    assert personas["admin"].get(f"/api/v1/clinics/{location.clinic_id}/practitioners/").json()["results"][0]["id"] == therapist.pk
+    assert (
+        personas["admin"].get(f"/api/v1/clinics/{location.clinic_id}/practitioners/").json()["results"][0]["id"]
+        == therapist.pk
+    )
 
 
 @pytest.mark.parametrize("resource", ["members", "locations", "practitioners"])

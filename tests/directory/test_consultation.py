@@ -1,4 +1,5 @@
 """Consultation requests: a patient asks a practitioner's clinic for a consultation, the clinic is mailed."""
+
 import smtplib
 from unittest import mock
 
@@ -23,7 +24,9 @@ def listing():
     MembershipFactory(clinic=clinic, user=UserFactory(username="staff", email="staff@harbor.example"))
     MembershipFactory(clinic=clinic, user=UserFactory(username="no-email", email=""))
     location = LocationFactory(clinic=clinic, address="1200 Pike St")
-    return ListingFactory(location=location, practitioner=PractitionerFactory(name="Dana Whitfield", slug="dana-whitfield"))
+    return ListingFactory(
+        location=location, practitioner=PractitionerFactory(name="Dana Whitfield", slug="dana-whitfield")
+    )
 
 
 @pytest.fixture

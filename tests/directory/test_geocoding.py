@@ -1,4 +1,5 @@
 """Offline geocoding of ZIP codes and cities, and locations geocoded from their ZIP."""
+
 import pytest
 from django.core.exceptions import ValidationError
 
@@ -80,7 +81,9 @@ def test_moving_a_location_moves_its_listings():
     from tests.factories import ListingFactory
 
     listing = ListingFactory()
-    services.location_update(location=listing.location, changes={"postal_code": "97201", "city": "Portland", "state": "OR"})
+    services.location_update(
+        location=listing.location, changes={"postal_code": "97201", "city": "Portland", "state": "OR"}
+    )
     listing.refresh_from_db()
     assert listing.state == "OR"
     assert geodesic_km((listing.point.y, listing.point.x), (45.5, -122.69)) < 5

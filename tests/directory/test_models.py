@@ -1,4 +1,5 @@
 """Directory model rules: NPI check digits, slugs, one listing per practitioner and location."""
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError
@@ -56,7 +57,9 @@ def test_profession_must_come_from_the_fixed_list():
 def test_slugs_are_made_unique():
     location = LocationFactory()
     first = services.practitioner_create(clinic=location.clinic, name="Alex Kim", profession="PT", locations=[location])
-    second = services.practitioner_create(clinic=location.clinic, name="Alex Kim", profession="DC", locations=[location])
+    second = services.practitioner_create(
+        clinic=location.clinic, name="Alex Kim", profession="DC", locations=[location]
+    )
     assert (first.slug, second.slug) == ("alex-kim", "alex-kim-2")
     assert services.clinic_create(name="Alex Kim").slug == "alex-kim"
 

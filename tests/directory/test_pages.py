@@ -1,4 +1,5 @@
 """The patient pages as the server renders them: the search page, a profile, the advice page, 404s."""
+
 import pytest
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -41,7 +42,9 @@ def profile(today, specialty, technique, language):
     ListingFactory(practitioner=practitioner, location=location)
     license_ = verified(CredentialFactory(practitioner=practitioner, license_number="PT-SECRET-1"), today=today)
     training = verified(
-        CredentialFactory(practitioner=practitioner, training=True, hours=60), today=today, method=Method.DOCUMENT_REVIEW
+        CredentialFactory(practitioner=practitioner, training=True, hours=60),
+        today=today,
+        method=Method.DOCUMENT_REVIEW,
     )
     certification = verified(CredentialFactory(practitioner=practitioner, certification=True), today=today)
     CredentialFactory(practitioner=practitioner, certification=True, name="Still Pending Certificate")

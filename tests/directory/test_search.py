@@ -1,4 +1,5 @@
 """The patient search: distances, ordering, radius, one row per practitioner, filters, formats, paging."""
+
 import datetime
 
 import pytest
@@ -123,11 +124,32 @@ def test_the_issue_example_query(api, listed, specialty, technique):
     )
     assert slugs(response) == [wanted.practitioner.slug]
     row = response.json()["results"][0]
-    for field in ("id", "slug", "name", "profession", "qualified", "verified_training_hours", "specialties",
-                  "techniques", "languages", "distance_km", "distance_mi", "location"):
+    for field in (
+        "id",
+        "slug",
+        "name",
+        "profession",
+        "qualified",
+        "verified_training_hours",
+        "specialties",
+        "techniques",
+        "languages",
+        "distance_km",
+        "distance_mi",
+        "location",
+    ):
         assert field in row
-    assert set(row["location"]) >= {"id", "clinic", "address", "city", "state", "postal_code", "lat", "lon",
-                                    "accepting_new_patients"}
+    assert set(row["location"]) >= {
+        "id",
+        "clinic",
+        "address",
+        "city",
+        "state",
+        "postal_code",
+        "lat",
+        "lon",
+        "accepting_new_patients",
+    }
     assert set(row["location"]["clinic"]) >= {"id", "name"}
 
 

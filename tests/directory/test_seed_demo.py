@@ -1,4 +1,5 @@
 """manage.py seed_demo: a realistic, deterministic demo directory that the search finds."""
+
 import datetime
 from collections import defaultdict
 
@@ -8,9 +9,9 @@ from geopy.distance import geodesic
 
 from directory import geocoding
 from directory import services as directory_services
-from portal import demo
 from directory.models import Clinic, Listing, Location, Practitioner
 from directory.validators import validate_npi
+from portal import demo
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +22,27 @@ N = 50
 def seed_demo(*args, credentials=False):
     """The directory stages alone (with the stand-in qualification dates) unless credentials=True."""
     flags = [] if credentials else ["--no-credentials"]
-    call_command(
-        "seed_demo", f"--practitioners={N}", "--seed=7", f"--today={TODAY}", "--verbosity=0", *flags, *args
-    )
+    call_command("seed_demo", f"--practitioners={N}", "--seed=7", f"--today={TODAY}", "--verbosity=0", *flags, *args)
 
 
 def snapshot():
     """Everything a seed decides, without database ids (a flushed table restarts them)."""
     return {
-        "practitioners": list(Practitioner.objects.order_by("slug").values_list("slug", "name", "profession", "npi", "bio")),
+        "practitioners": list(
+            Practitioner.objects.order_by("slug").values_list("slug", "name", "profession", "npi", "bio")
+        ),
         "clinics": list(Clinic.objects.order_by("slug").values_list("slug", "name", "phone")),
         "locations": sorted(
-            (loc.clinic.slug, loc.address, loc.postal_code, loc.point.coords) for loc in Location.objects.select_related("clinic")
+            (loc.clinic.slug, loc.address, loc.postal_code, loc.point.coords)
+            for loc in Location.objects.select_related("clinic")
         ),
         "listings": sorted(
             (row.practitioner.slug, row.location.address, row.qualified_from, row.qualified_until)
             for row in Listing.objects.select_related("practitioner", "location")
         ),
-        "specialties": sorted(Practitioner.specialties.through.objects.values_list("practitioner__slug", "specialty__slug")),
+        "specialties": sorted(
+            Practitioner.specialties.through.objects.values_list("practitioner__slug", "specialty__slug")
+        ),
         "languages": sorted(Practitioner.languages.through.objects.values_list("practitioner__slug", "language__code")),
     }
 
@@ -90,7 +94,10 @@ def test_most_listings_are_qualified_for_years_after_the_given_day_and_some_are_
     runs = list(Listing.objects.values_list("qualified_from", "qualified_until"))
     qualified = [(first, last) for first, last in runs if first is not None and first <= TODAY <= last]
     assert len(qualified) >= 0.6 * len(runs)
-    assert all(TODAY + datetime.timedelta(days=365) <= last <= TODAY + datetime.timedelta(days=3 * 365) for _, last in qualified)
+    assert all(
+        TODAY + datetime.timedelta(days=365) <= last <= TODAY + datetime.timedelta(days=3 * 365)
+        for _, last in qualified
+    )
     assert all(first <= last for first, last in runs if first is not None)
     assert any(first is None for first, _ in runs), "include_unqualified=true must make a difference"
 

@@ -1,4 +1,5 @@
 """Anonymous patients are rate-limited per client address."""
+
 from unittest import mock
 
 import pytest

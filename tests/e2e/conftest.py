@@ -5,6 +5,7 @@ package); `playwright install` is never run, so nothing is downloaded. The
 map's tile server is pointed at a closed local port: the pages must work
 with no tiles, and no test may reach the internet.
 """
+
 import os
 import socket
 from pathlib import Path

@@ -1,5 +1,6 @@
 """The patient pages in a real browser: search by ZIP with the list and the map, filters,
 an unknown ZIP, a profile's verified credentials, a consultation request, a phone-sized screen."""
+
 import re
 
 import pytest
@@ -133,12 +134,18 @@ def dana(today):
     """A practitioner at a clinic with a member who reads its email, with verified and pending credentials."""
     clinic = ClinicFactory(name="Harbor Physical Therapy")
     MembershipFactory(clinic=clinic, user=UserFactory(username="harbor-owner", email="owner@harbor.example"))
-    practitioner = PractitionerFactory(name="Dana Whitfield", slug="dana-whitfield", years_dry_needling=7, typical_sessions=4)
+    practitioner = PractitionerFactory(
+        name="Dana Whitfield", slug="dana-whitfield", years_dry_needling=7, typical_sessions=4
+    )
     # In Spokane: out of the Seattle searches of the other tests.
     location = LocationFactory(clinic=clinic, address="1200 W Main Ave", postal_code="99201")
     ListingFactory(practitioner=practitioner, location=location)
     verified(CredentialFactory(practitioner=practitioner), today=today)
-    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60), today=today, method=Method.DOCUMENT_REVIEW)
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, hours=60),
+        today=today,
+        method=Method.DOCUMENT_REVIEW,
+    )
     CredentialFactory(practitioner=practitioner, certification=True, name="Still Pending Certificate")
     return practitioner
 

@@ -14,7 +14,9 @@ from directory.models import Practitioner
 
 
 class Command(BaseCommand):
-    help = "Notify clinics of credentials reaching 90/60/30/7 days before expiry, expiring or expired; send the digests."
+    help = (
+        "Notify clinics of credentials reaching 90/60/30/7 days before expiry, expiring or expired; send the digests."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--today", type=iso_date, default=None, help="Scan as of this day (default: today).")

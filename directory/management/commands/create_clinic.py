@@ -1,4 +1,5 @@
 """manage.py create_clinic "Name" --owner USERNAME: an operator adds a clinic and its owner."""
+
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -30,4 +31,6 @@ class Command(BaseCommand):
             raise CommandError(f"{'--owner' if field == 'username' else field}: {' '.join(errors)}") from None
         except PermissionDenied as exc:
             raise CommandError(str(exc)) from None
-        self.stdout.write(self.style.SUCCESS(f"Created clinic {clinic.pk} '{clinic.name}' ({clinic.slug}), owned by {owner}."))
+        self.stdout.write(
+            self.style.SUCCESS(f"Created clinic {clinic.pk} '{clinic.name}' ({clinic.slug}), owned by {owner}.")
+        )

@@ -1,4 +1,5 @@
 """manage.py import_roster FILE --clinic ID [--dry-run]: a clinic's roster from CSV (see portal/roster.py)."""
+
 from pathlib import Path
 
 from django.contrib.auth import get_user_model
@@ -6,8 +7,8 @@ from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from core import clock
-from portal import roster
 from directory.models import Clinic
+from portal import roster
 
 
 class Command(BaseCommand):

@@ -1,4 +1,5 @@
 """manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo.py)."""
+
 import datetime
 import random
 import time
@@ -7,16 +8,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from tqdm import tqdm
 
-from core.cli import iso_date
 from core import clock
-
+from core.cli import iso_date
+from directory.models import Clinic, Practitioner
 from portal import demo
 from portal.demo.credentials import demo_credentials
-from directory.models import Clinic, Practitioner
-
 
 CREDENTIAL_CHUNK = 2000
-
 
 
 class Command(BaseCommand):
@@ -58,9 +56,7 @@ class Command(BaseCommand):
             help="Do nothing (and succeed) if the directory already has clinics or practitioners.",
         )
 
-    def handle(
-        self, *args, practitioners, seed, batch_size, today, flush, if_empty, credentials, verbosity, **options
-    ):
+    def handle(self, *args, practitioners, seed, batch_size, today, flush, if_empty, credentials, verbosity, **options):
         if practitioners < 0:
             raise CommandError("--practitioners must be 0 or more.")
         if seed < 0:
