@@ -230,7 +230,7 @@ SPECTACULAR_SETTINGS = {
     },
 }
 
-# Directory search bounds (API.md): default radius and the largest allowed.
+# Directory search bounds (the public API): default radius and the largest allowed.
 SEARCH_DEFAULT_RADIUS_KM = env.float("SEARCH_DEFAULT_RADIUS_KM", default=40.0)
 SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
 

@@ -49,7 +49,8 @@ def credentials_visible_to(user) -> QuerySet[Credential]:
 def verification_queue(*, today: datetime.date) -> QuerySet[Credential]:
     """Pending credentials (oldest submission first), then verified ones due for review (most overdue first).
 
-    Each row carries `queue_status`: "pending" or "review_due".
+    Each row carries `queue_rank` (0 pending, 1 review due), the ordering key; the API
+    shows it as `queue_status` (QueueItemSerializer).
     """
     return (
         Credential.objects.needing_decision(today)

@@ -7,7 +7,7 @@ urlpatterns = [
     path("credentials/<int:pk>/", views.CredentialDetailView.as_view(), name="credential-detail"),
     path("credentials/<int:pk>/document/", views.CredentialDocumentView.as_view(), name="credential-document"),
     path("credentials/<int:pk>/history/", views.CredentialHistoryView.as_view(), name="credential-history"),
-    # API.md spells the decisions without a trailing slash; both work.
+    # The published API spells the decisions without a trailing slash; both work.
     *[
         re_path(
             rf"^credentials/(?P<pk>[0-9]+)/{action}/?$",

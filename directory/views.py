@@ -13,13 +13,11 @@ from . import selectors, services
 from .filters import ClinicSearchFilter, PractitionerSearchFilter
 from .pagination import GEOJSON_PAGE_TITLE, GeoJSONSearchPagination, SearchPagination
 from .renderers import GeoJSONRenderer
+from .results import ClinicResultSerializer, PractitionerResultGeoSerializer, PractitionerResultSerializer
 from .serializers import (
     ClinicProfileSerializer,
-    ClinicResultSerializer,
     ConsultationRequestInputSerializer,
     ConsultationRequestSerializer,
-    PractitionerResultGeoSerializer,
-    PractitionerResultSerializer,
 )
 
 FORMAT_PARAMETER = OpenApiParameter(

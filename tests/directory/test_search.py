@@ -341,7 +341,8 @@ def test_clinic_detail_lists_locations_and_practitioners(api):
 
 
 def test_result_fields_match_their_declared_schema(api, listed, specialty, language):
-    from directory.serializers import LocationSerializer, PractitionerResultSerializer
+    from directory.results import PractitionerResultSerializer
+    from directory.serializers import LocationSerializer
 
     listing = listed(
         *offset(SEATTLE, 800),
