@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
 os.environ["THROTTLE_ANON"] = "1000000/minute"
+# In-process requests over plain HTTP, as behind the TLS proxy of production.
+os.environ["SECURE_SSL_REDIRECT"] = "false"
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 import django  # noqa: E402
