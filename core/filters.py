@@ -5,8 +5,13 @@ the unfiltered list as if it were the answer; naming it in a 400 is the
 same rule on every list endpoint.
 """
 
+import datetime
+
 import django_filters as filters
 from django import forms
+from django_filters.rest_framework import DjangoFilterBackend
+
+from core import clock
 
 # Read by the paginator and the renderer, not by a filter.
 PAGING_PARAMETERS = frozenset({"limit", "offset", "format"})
@@ -30,5 +35,22 @@ class StrictForm(forms.Form):
 
 
 class StrictFilterSet(filters.FilterSet):
+    """A FilterSet that refuses unknown parameters and knows the request's day (`today`)."""
+
     class Meta:
         form = StrictForm
+
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today or clock.today()
+
+
+class FilterBackend(DjangoFilterBackend):
+    """django-filter's backend, handing the view's `today` (core.views.TodayMixin) to the
+    filterset, so the filters and the serializers of one request see one day."""
+
+    def get_filterset_kwargs(self, request, queryset, view):
+        kwargs = super().get_filterset_kwargs(request, queryset, view)
+        if hasattr(view, "today"):
+            kwargs["today"] = view.today
+        return kwargs

@@ -9,7 +9,6 @@ import datetime
 import django_filters as filters
 from django import forms
 
-from core import clock
 from core.filters import StrictFilterSet
 from directory.states import USState
 
@@ -78,4 +77,4 @@ class ExpiringCredentialFilter(StrictFilterSet):
         return super().filter_queryset(queryset)
 
     def filter_within_days(self, queryset, name, value):
-        return queryset.filter(expires_on__lte=clock.today() + datetime.timedelta(days=value))
+        return queryset.filter(expires_on__lte=self.today + datetime.timedelta(days=value))

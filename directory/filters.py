@@ -15,7 +15,6 @@ from django import forms
 from django.conf import settings
 from django.db.models import Exists, OuterRef, Q
 
-from core import clock
 from core.filters import StrictFilterSet, StrictForm, literal_error
 
 from . import geocoding, selectors, vocabulary
@@ -308,10 +307,6 @@ class PractitionerSearchFilter(PlaceFilterSet):
         if not self.form.cleaned_data.get("include_unqualified"):
             queryset = queryset.qualified_on(self.today)
         return super().filter_queryset(queryset)
-
-    @property
-    def today(self):
-        return clock.today()
 
     def group(self, queryset):
         return selectors.listing_search(queryset, origin=self.origin)
