@@ -47,6 +47,8 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "rest_framework_simplejwt.token_blacklist",
+    "core",
     "directory",
     "credentials",
     "portal",
@@ -201,12 +203,24 @@ REST_FRAMEWORK = {
         "consultation_requests": env.str("THROTTLE_CONSULTATION", default="5/hour"),
     },
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
+    # Whose address a rate limit counts: the connection's (0 proxies trusted), or, behind
+    # N trusted reverse proxies that each append to X-Forwarded-For, the address the
+    # outermost of them saw. A client's own X-Forwarded-For is never believed beyond that.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 
 SIMPLE_JWT = {
     "ACCESS_TOKEN_LIFETIME": timedelta(minutes=env.int("JWT_ACCESS_MINUTES", default=15)),
     "REFRESH_TOKEN_LIFETIME": timedelta(days=env.int("JWT_REFRESH_DAYS", default=7)),
+    # A refresh token works once: each refresh hands out a new one and blacklists the old,
+    # so a stolen refresh token dies the next time its owner refreshes.
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    # Tokens carry a digest of the password hash: a changed password kills them all.
+    "CHECK_REVOKE_TOKEN": True,
+    # Who may hold tokens at all: active admins, and active users with a clinic.
+    "USER_AUTHENTICATION_RULE": "core.auth.may_hold_tokens",
 }
 
 SPECTACULAR_SETTINGS = {

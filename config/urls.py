@@ -3,9 +3,8 @@
 from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
-from rest_framework_simplejwt.views import TokenRefreshView
 
-from core.auth import TokenObtainView
+from core.auth import RefreshView, TokenObtainView, throttled_login
 from core.health import healthz
 from portal import pages
 
@@ -14,11 +13,12 @@ urlpatterns = [
     path("practitioners/<slug:slug>/", pages.practitioner_page, name="practitioner-page"),
     path("dry-needling-right-for-me/", pages.right_for_me_page, name="right-for-me"),
     path("healthz", healthz, name="healthz"),
+    path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/v1/auth/token/", TokenObtainView.as_view(), name="token-obtain"),
-    path("api/v1/auth/token/refresh/", TokenRefreshView.as_view(), name="token-refresh"),
+    path("api/v1/auth/token/refresh/", RefreshView.as_view(), name="token-refresh"),
     path("api/v1/", include("directory.urls")),
     path("api/v1/", include("portal.urls")),
     path("api/v1/", include("credentials.urls")),

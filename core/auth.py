@@ -1,7 +1,25 @@
-"""Logging in for API clients: simplejwt's token views, with failed attempts throttled."""
+"""Logging in: simplejwt's token views with failed attempts throttled and refresh tokens
+that die with a password change, a deactivation or the loss of the last clinic; and the
+same failed-login throttle in front of the admin's login page."""
 
+import functools
+
+from django.contrib.auth import get_user_model
+from django.shortcuts import render
 from rest_framework import exceptions, permissions, throttling
-from rest_framework_simplejwt.views import TokenObtainPairView
+from rest_framework_simplejwt.exceptions import AuthenticationFailed
+from rest_framework_simplejwt.serializers import TokenRefreshSerializer
+from rest_framework_simplejwt.settings import api_settings as jwt_settings
+from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+
+def may_hold_tokens(user) -> bool:
+    """simplejwt's USER_AUTHENTICATION_RULE: an active admin, or an active user who is a
+    member of at least one clinic (a user whose last membership went gets no new tokens)."""
+    if user is None or not user.is_active:
+        return False
+    return user.is_staff or user.clinic_memberships.exists()
 
 
 class FailedLoginThrottle(throttling.SimpleRateThrottle):
@@ -48,3 +66,63 @@ class TokenObtainView(TokenObtainPairView):
         except exceptions.AuthenticationFailed:
             throttle.record_failure()
             raise
+
+
+class RefreshSerializer(TokenRefreshSerializer):
+    """simplejwt's refresh (rotating and blacklisting the old token), refused when the
+    password changed since the token was issued or the user may no longer hold tokens.
+
+    simplejwt checks the password digest only on access tokens; a refresh token of an
+    old password would otherwise go on minting access tokens that fail on first use.
+    """
+
+    def validate(self, attrs):
+        refresh = self.token_class(attrs["refresh"])
+        user = (
+            get_user_model()
+            .objects.filter(**{jwt_settings.USER_ID_FIELD: refresh.get(jwt_settings.USER_ID_CLAIM)})
+            .first()
+        )
+        if (
+            user is None
+            or not may_hold_tokens(user)
+            or refresh.get(jwt_settings.REVOKE_TOKEN_CLAIM) != get_md5_hash_password(user.password)
+        ):
+            # The token can never be used again, whatever comes next.
+            try:
+                refresh.blacklist()
+            except AttributeError:  # pragma: no cover - the blacklist app is installed
+                pass
+            raise AuthenticationFailed("This session has ended: sign in again.", code="session_ended")
+        return super().validate(attrs)
+
+
+class RefreshView(TokenRefreshView):
+    """POST a refresh token for a new access token and a new refresh token (the old one is spent)."""
+
+    serializer_class = RefreshSerializer
+    permission_classes = [permissions.AllowAny]
+
+
+def throttled_login(login_view):
+    """Wrap a form login view (the admin's) in the failed-login throttle of the API.
+
+    A failed form login answers 200 with the form again; a successful one
+    redirects. Failures are charged per client address; over the limit, the
+    page says so with a 429 and Retry-After, before any password is checked.
+    """
+
+    @functools.wraps(login_view)
+    def view(request, *args, **kwargs):
+        throttle = FailedLoginThrottle()
+        if request.method == "POST" and not throttle.allow_request(request, None):
+            wait = int(throttle.wait() or 1)
+            response = render(request, "core/login_throttled.html", {"minutes": max(1, wait // 60)}, status=429)
+            response["Retry-After"] = str(wait)
+            return response
+        response = login_view(request, *args, **kwargs)
+        if request.method == "POST" and response.status_code == 200:
+            throttle.record_failure()
+        return response
+
+    return view
