@@ -23,3 +23,6 @@ urlpatterns = [
     path("api/v1/", include("portal.urls")),
     path("api/v1/", include("credentials.urls")),
 ]
+
+handler404 = "core.views.not_found"
+handler500 = "core.views.server_error"

@@ -1,4 +1,4 @@
-"""Request parsers: multipart uploads whose file names carry no path."""
+"""Request parsers: JSON bodies nested within reason, multipart uploads whose file names carry no path."""
 
 import html
 
@@ -49,3 +49,21 @@ class MultiPartParser(parsers.MultiPartParser):
             fields = fields or ["file_name"]
             raise exceptions.ValidationError({name: ["A file name must not contain a path."] for name in fields})
         return parsers.DataAndFiles(data, files)
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser; a body nested too deeply for Python's parser is a 400 naming the
+    body, not a RecursionError (a 500). No field of the API nests more than three levels."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise BodyError("The JSON body is nested too deeply.") from None
+
+
+class BodyError(exceptions.ParseError):
+    """A body that cannot be read: a 400 whose `errors` name `body`."""
+
+    def __init__(self, message: str):
+        super().__init__({"detail": f"body: {message}", "errors": {"body": [message]}})
