@@ -3,6 +3,7 @@ that die with a password change, a deactivation or the loss of the last clinic; 
 same failed-login throttle in front of the admin's login page."""
 
 import functools
+import logging
 
 from django.contrib.auth import get_user_model
 from django.shortcuts import render
@@ -12,6 +13,16 @@ from rest_framework_simplejwt.serializers import TokenRefreshSerializer
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.utils import get_md5_hash_password
 from rest_framework_simplejwt.views import TokenObtainPairView, TokenRefreshView
+
+logger = logging.getLogger(__name__)
+
+
+class SignInUnavailable(exceptions.APIException):
+    """503: the failed-login counters cannot be read, so no password is checked."""
+
+    status_code = 503
+    default_detail = "Signing in is unavailable for a moment; please try again in a minute."
+    default_code = "sign_in_unavailable"
 
 
 def may_hold_tokens(user) -> bool:
@@ -38,7 +49,13 @@ class FailedLoginThrottle(throttling.SimpleRateThrottle):
 
     def allow_request(self, request, view):
         self.key = self.get_cache_key(request, view)
-        self.history = self.cache.get(self.key, [])
+        # Fail closed: without the counters, password guessing would be unlimited.
+        strict_get = getattr(self.cache, "get_strict", self.cache.get)
+        try:
+            self.history = strict_get(self.key, [])
+        except Exception as exc:
+            logger.error("Sign-in refused: the failed-login counters cannot be read (%s).", exc)
+            raise SignInUnavailable() from None
         self.now = self.timer()
         while self.history and self.history[-1] <= self.now - self.duration:
             self.history.pop()
@@ -115,7 +132,11 @@ def throttled_login(login_view):
     @functools.wraps(login_view)
     def view(request, *args, **kwargs):
         throttle = FailedLoginThrottle()
-        if request.method == "POST" and not throttle.allow_request(request, None):
+        try:
+            allowed = request.method != "POST" or throttle.allow_request(request, None)
+        except SignInUnavailable as exc:
+            return render(request, "core/login_unavailable.html", {"message": exc.detail}, status=503)
+        if not allowed:
             wait = int(throttle.wait() or 1)
             response = render(request, "core/login_throttled.html", {"minutes": max(1, wait // 60)}, status=429)
             response["Retry-After"] = str(wait)

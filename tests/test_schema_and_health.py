@@ -52,10 +52,10 @@ def test_docs_page_is_served_from_bundled_assets(api):
     assert "cdn.jsdelivr" not in page and "unpkg.com" not in page
 
 
-def test_healthz_reports_the_database(api):
+def test_healthz_reports_each_dependency(api):
     response = api.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok", "database": "postgresql"}
+    assert response.json() == {"status": "ok", "database": "ok", "cache": "ok", "broker": "not configured"}
 
 
 def test_patient_search_page_offers_the_vocabularies(api):
