@@ -32,4 +32,5 @@ RUN DJANGO_SECRET_KEY=collectstatic-only DATABASE_URL=postgis://build@localhost/
 USER app
 EXPOSE 8000
 # Workers: WEB_CONCURRENCY (gunicorn reads it), default 1.
-CMD ["gunicorn", "config.wsgi:application", "--bind", "0.0.0.0:8000", "--access-logfile", "-"]
+# The access log keeps no client address, query string or referer (config/gunicorn.py).
+CMD ["gunicorn", "-c", "config/gunicorn.py", "config.wsgi:application"]

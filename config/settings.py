@@ -121,6 +121,8 @@ if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
     # Redis away: a miss instead of a 500 (core.cache); and a dead host answers within
     # half a second rather than hanging the request.
     CACHES["default"]["BACKEND"] = "core.cache.ResilientRedisCache"
+    # Deployments (or test runs) sharing one Redis keep their counters apart.
+    CACHES["default"]["KEY_PREFIX"] = env.str("CACHE_KEY_PREFIX", default="")
     CACHES["default"].setdefault("OPTIONS", {}).update(socket_connect_timeout=0.5, socket_timeout=0.5)
 
 AUTH_PASSWORD_VALIDATORS = [
@@ -150,9 +152,17 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=VAR_DIR / "media")
 MEDIA_URL = "/media/"
 
-# Email: console in the demo, SMTP via EMAIL_URL in production.
-_email = env.email_url("EMAIL_URL", default="consolemail://")
-vars().update(_email)
+# Email: SMTP via EMAIL_URL in production. Without it, consultation requests (a patient's
+# name, contact details and message) must not end up in a log: the demo (DEBUG) prints
+# mail to its console and the run command says so; anything else writes each message to
+# a private file under EMAIL_FILE_PATH for the operator to read.
+if env.str("EMAIL_URL", default=""):
+    vars().update(env.email_url("EMAIL_URL"))
+elif DEBUG:
+    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = env.path("EMAIL_FILE_PATH", default=VAR_DIR / "mail")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="directory@localhost")
 
 # Celery: in-process (eager) when no broker is configured.

@@ -48,6 +48,7 @@ main() {
   log "collecting static files"
   manage collectstatic --noinput -v 0
   log "serving on http://$HOST:$PORT/ (API docs: http://$HOST:$PORT/api/docs/)"
+  log "demo only: emails (consultation requests, expiry digests) are printed here, patients' details included"
   cd "$ROOT"
   exec "$PY" manage.py runserver --noreload "$HOST:$PORT"
 }
