@@ -177,10 +177,16 @@ CELERY_TASK_ACKS_LATE = True
 # The nightly expiry scan (credentials.tasks.scan_credentials), in CELERY_TIMEZONE.
 SCAN_HOUR = env.int("SCAN_HOUR", default=2)
 SCAN_MINUTE = env.int("SCAN_MINUTE", default=30)
+# The consultation requests' outbox: requests whose clinic could not be mailed yet.
+CONSULTATION_SWEEP_MINUTES = env.int("CONSULTATION_SWEEP_MINUTES", default=5)
 CELERY_BEAT_SCHEDULE = {
     "scan-credentials": {
         "task": "credentials.tasks.scan_credentials",
         "schedule": crontab(hour=SCAN_HOUR, minute=SCAN_MINUTE),
+    },
+    "deliver-consultation-requests": {
+        "task": "directory.tasks.deliver_consultation_requests",
+        "schedule": CONSULTATION_SWEEP_MINUTES * 60.0,
     },
 }
 # Expired credentials are noticed for this many days after expiry (not years later).

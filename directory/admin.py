@@ -7,7 +7,7 @@ or given another profession here is requalified, and slugs (public
 addresses) are made once by the services and never edited.
 """
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.gis.admin import GISModelAdmin
 from django.db import models, transaction
 
@@ -195,13 +195,36 @@ class ConsultationRequestAdmin(admin.ModelAdmin):
     """What patients asked for, and whether the clinic was mailed. Read-only: a request is
     the patient's words; admins may delete one (a patient asking to be forgotten)."""
 
-    list_display = ["created_at", "name", "practitioner", "location", "notified_at"]
+    list_display = ["created_at", "name", "practitioner", "location", "notified_at", "delivery_attempts"]
     list_filter = [("notified_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "email", "practitioner__name", "location__clinic__name"]
     list_select_related = ["practitioner", "location__clinic"]
     date_hierarchy = "created_at"
-    fields = ["practitioner", "location", "name", "email", "phone", "message", "created_at", "notified_at"]
+    fields = [
+        "practitioner",
+        "location",
+        "name",
+        "email",
+        "phone",
+        "message",
+        "created_at",
+        "notified_at",
+        "delivery_attempts",
+        "last_delivery_error",
+    ]
     readonly_fields = fields
+    actions = ["send_now"]
+
+    @admin.action(description="Mail the clinic now (requests not yet delivered)")
+    def send_now(self, request, queryset):
+        mailed = failed = 0
+        for consultation in queryset.filter(notified_at__isnull=True):
+            try:
+                mailed += bool(services.consultation_request_deliver(request_id=consultation.pk))
+            except Exception as exc:  # shown to the admin; kept on the request
+                failed += 1
+                self.message_user(request, f"{consultation}: not sent ({exc}).", messages.ERROR)
+        self.message_user(request, f"{mailed} request(s) mailed to their clinic; {failed} could not be sent.")
 
     def has_add_permission(self, request):
         return False

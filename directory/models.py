@@ -254,9 +254,11 @@ class ConsultationRequest(models.Model):
     """A patient's request to be contacted about a consultation with a practitioner at a location.
 
     Private: the patient's details go to the clinic by email and to the admins in
-    the Django admin, never into a public response. `notified_at` is claimed
-    with a conditional update before the clinic is mailed, so a retried
-    notification never mails twice.
+    the Django admin, never into a public response. An outbox: `notified_at` is
+    claimed with a conditional update before the clinic is mailed, so a retried
+    notification never mails twice, and a periodic sweep delivers any request
+    whose first attempt failed (the broker or the mail server down), counting
+    attempts and keeping the last error for the admins.
     """
 
     practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="consultation_requests")
@@ -269,6 +271,8 @@ class ConsultationRequest(models.Model):
     message = models.TextField(max_length=CONSULTATION_MESSAGE_MAX_LENGTH)
     created_at = models.DateTimeField(auto_now_add=True)
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+    delivery_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    last_delivery_error = models.TextField(blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -19,6 +19,7 @@ from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -473,9 +474,40 @@ def consultation_request_create(
 
     # robust: the request is stored either way; a broker that is down (or a
     # mail server, with eager tasks) is logged, not shown to the patient as
-    # an error, and the admin lists requests never notified.
+    # an error, and the outbox sweep delivers it later.
     transaction.on_commit(lambda: consultation_request_notify.delay(request.pk), robust=True)
     return request
+
+
+def consultation_request_deliver(*, request_id: int) -> int:
+    """Try to mail one request's clinic (see consultation_request_notify); a failure is
+    counted and kept on the request for the admins, then raised for the caller to retry."""
+    try:
+        return consultation_request_notify(request_id=request_id)
+    except Exception as exc:
+        ConsultationRequest.objects.filter(pk=request_id, notified_at__isnull=True).update(
+            delivery_attempts=F("delivery_attempts") + 1, last_delivery_error=repr(exc)[:2000]
+        )
+        raise
+
+
+def consultation_requests_deliver(*, limit: int = 500) -> tuple[int, int]:
+    """The outbox sweep: deliver every request whose clinic has not been mailed yet, oldest
+    first; returns (mailed, failed). One failure does not stop the others; each stays
+    waiting for the next sweep (Celery beat, every CONSULTATION_SWEEP_MINUTES)."""
+    mailed = failed = 0
+    waiting = ConsultationRequest.objects.filter(notified_at__isnull=True).order_by("created_at", "id")
+    for request_id in waiting.values_list("id", flat=True)[:limit]:
+        try:
+            mailed += bool(consultation_request_deliver(request_id=request_id))
+        except Exception:
+            failed += 1
+            logger.warning(
+                "Consultation request %s: the clinic could not be mailed; the next sweep retries.",
+                request_id,
+                exc_info=True,
+            )
+    return mailed, failed
 
 
 def consultation_recipients(location: Location) -> list[str]:

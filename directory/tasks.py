@@ -16,4 +16,11 @@ from . import services
 )
 def consultation_request_notify(request_id: int) -> int:
     """Mail the clinic about a consultation request (at most once; retried while the mail server fails)."""
-    return services.consultation_request_notify(request_id=request_id)
+    return services.consultation_request_deliver(request_id=request_id)
+
+
+@shared_task
+def deliver_consultation_requests() -> dict:
+    """The outbox sweep (Celery beat): mail every clinic still waiting for a request."""
+    mailed, failed = services.consultation_requests_deliver()
+    return {"mailed": mailed, "failed": failed}

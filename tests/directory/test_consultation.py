@@ -221,3 +221,57 @@ def test_a_nul_character_in_the_practitioner_slug_is_a_400_naming_it(api, db):
         format="json",
     )
     assert response.status_code == 400 and "practitioner" in response.json()["errors"]
+
+
+# --- the outbox ---------------------------------------------------------------------------
+
+
+def broker_down():
+    """The broker refuses: the notification cannot even be enqueued."""
+    return mock.patch.object(tasks.consultation_request_notify, "delay", side_effect=ConnectionRefusedError(111))
+
+
+def test_with_the_broker_down_the_request_is_taken_and_the_sweep_delivers_it_once(send, listing):
+    with broker_down():
+        response = send(valid_body(listing))
+    assert response.status_code == 201
+    assert ConsultationRequest.objects.get().notified_at is None
+    assert mail.outbox == []
+
+    assert tasks.deliver_consultation_requests.delay().get() == {"mailed": 1, "failed": 0}
+    assert tasks.deliver_consultation_requests.delay().get() == {"mailed": 0, "failed": 0}
+
+    assert len(mail.outbox) == 1
+    assert ConsultationRequest.objects.get().notified_at is not None
+
+
+def test_a_failed_delivery_is_counted_and_kept_for_the_admins(send, listing):
+    refusing = mock.patch(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages",
+        side_effect=smtplib.SMTPServerDisconnected("mail server went away"),
+    )
+    with broker_down():
+        send(valid_body(listing))
+    with refusing:
+        assert tasks.deliver_consultation_requests.delay().get() == {"mailed": 0, "failed": 1}
+    request = ConsultationRequest.objects.get()
+    assert (request.notified_at, request.delivery_attempts) == (None, 1)
+    assert "mail server went away" in request.last_delivery_error
+
+
+def test_an_admin_can_mail_a_waiting_request_now(admin_client, send, listing):
+    with broker_down():
+        send(valid_body(listing))
+    request = ConsultationRequest.objects.get()
+
+    response = admin_client.post(
+        "/admin/directory/consultationrequest/",
+        {"action": "send_now", "_selected_action": [request.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "1 request(s) mailed to their clinic" in response.content.decode()
+    assert len(mail.outbox) == 1
+    request.refresh_from_db()
+    assert request.notified_at is not None
