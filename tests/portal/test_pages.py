@@ -104,3 +104,21 @@ def test_the_advice_page_names_who_should_ask_their_doctor_first(client):
     page = response.content.decode()
     for words in ("blood thinners", "bleeding disorder", "pregnant", "infection", "afraid of needles"):
         assert words in page
+
+
+def test_the_pages_carry_a_content_security_policy_that_allows_the_map_tiles(client, settings):
+    response = client.get("/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "img-src 'self' data: https://tile.openstreetmap.org" in policy
+
+
+def test_a_subdomain_tile_server_is_allowed_by_a_wildcard():
+    from core.middleware import tile_source
+
+    assert tile_source("https://{s}.tiles.example.org/{z}/{x}/{y}.png") == "https://*.tiles.example.org"
+    assert tile_source("http://127.0.0.1:9/{z}/{x}/{y}.png") == "http://127.0.0.1:9"
+
+
+def test_the_api_answers_without_the_pages_policy(api):
+    assert "Content-Security-Policy" not in api.get("/api/v1/practitioners/", {"zip": "98101"})
