@@ -11,7 +11,17 @@ from rest_framework import serializers
 from core import clock
 from core.fields import SlugRelatedField
 
-from .models import Clinic, ClinicMembership, Language, Location, Practitioner, Profession, Specialty, Technique
+from .models import (
+    Clinic,
+    ClinicInvitation,
+    ClinicMembership,
+    Language,
+    Location,
+    Practitioner,
+    Profession,
+    Specialty,
+    Technique,
+)
 from .serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 from .states import USState
 from .validators import postal_code_validator, validate_npi
@@ -41,6 +51,34 @@ class ClinicStaffSerializer(serializers.ModelSerializer):
 class MemberInputSerializer(serializers.Serializer):
     username = serializers.CharField(max_length=150, help_text="An existing user's username.")
     role = serializers.ChoiceField(choices=ClinicMembership.Role.choices, default=ClinicMembership.Role.STAFF)
+
+
+class InvitationInputSerializer(serializers.Serializer):
+    email = serializers.EmailField(help_text="Where the invitation goes; the person need not have an account yet.")
+    role = serializers.ChoiceField(choices=ClinicMembership.Role.choices, default=ClinicMembership.Role.STAFF)
+
+
+class InvitationSerializer(serializers.ModelSerializer):
+    detail = serializers.SerializerMethodField()
+
+    class Meta:
+        model = ClinicInvitation
+        fields = ["id", "email", "role", "created_at", "expires_at", "accepted_at", "detail"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_detail(self, obj):
+        return f"An invitation to join as {obj.get_role_display().lower()} was sent to {obj.email}."
+
+
+class InvitationAcceptSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=200, help_text="The code from the invitation email.")
+    username = serializers.CharField(
+        max_length=150, required=False, default="", help_text="A new account's username (when not signed in)."
+    )
+    password = serializers.CharField(
+        max_length=128, required=False, default="", write_only=True, style={"input_type": "password"}
+    )
 
 
 class MemberSerializer(serializers.ModelSerializer):

@@ -7,18 +7,21 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.utils.functional import cached_property
 from drf_spectacular.utils import extend_schema
-from rest_framework import generics, permissions, status
+from rest_framework import exceptions, generics, permissions, status
 from rest_framework.response import Response
 
 from core.exceptions import FieldNotFound
 from core.pagination import LookaheadPagination
-from core.permissions import IsAdmin
+from core.permissions import IsAdmin, is_admin
 from core.views import TodayMixin
 
 from . import selectors, services, views
 from .clinic_serializers import (
     ClinicInputSerializer,
     ClinicStaffSerializer,
+    InvitationAcceptSerializer,
+    InvitationInputSerializer,
+    InvitationSerializer,
     LocationInputSerializer,
     LocationStaffSerializer,
     MemberInputSerializer,
@@ -27,7 +30,7 @@ from .clinic_serializers import (
     PractitionerStaffSerializer,
 )
 from .filters import ClinicLocationFilter, ClinicMemberFilter, ClinicPractitionerFilter
-from .models import Clinic, Location
+from .models import Clinic, ClinicInvitation, Location
 
 PRACTITIONER_TERMS = services.PRACTITIONER_TERMS
 
@@ -97,13 +100,55 @@ class ClinicMemberListView(ClinicScopedMixin, generics.ListCreateAPIView):
 
     @extend_schema(request=MemberInputSerializer, responses={201: MemberSerializer, 200: MemberSerializer})
     def post(self, request, *args, **kwargs):
-        clinic = self.clinic
+        """Admins give an existing user access by username. Owners invite by email instead
+        (POST .../invitations/): adding by username would tell them which accounts exist."""
+        clinic = self.clinic  # another clinic's members are a 404, before any 403
+        if not is_admin(request.user):
+            raise exceptions.PermissionDenied(f"Invite staff by email: POST /api/v1/clinics/{clinic.pk}/invitations/.")
         serializer = MemberInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         membership, created = services.membership_add(clinic=clinic, added_by=request.user, **serializer.validated_data)
         return Response(
             MemberSerializer(membership).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
+
+
+class ClinicInvitationListCreateView(ClinicScopedMixin, generics.ListCreateAPIView):
+    """Invitations of the clinic (owners and admins). POST `email` and `role` sends one:
+    the answer is the same whether or not that address has an account."""
+
+    serializer_class = InvitationSerializer
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # the schema generator has no user
+            return ClinicInvitation.objects.none()
+        if not (is_admin(self.request.user) or selectors.clinic_role(self.request.user, self.clinic) == "owner"):
+            raise exceptions.PermissionDenied("Only the clinic's owners and admins see its invitations.")
+        return selectors.clinic_invitations(self.clinic)
+
+    @extend_schema(request=InvitationInputSerializer, responses={202: InvitationSerializer})
+    def post(self, request, *args, **kwargs):
+        clinic = self.clinic
+        serializer = InvitationInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        invitation = services.invitation_create(clinic=clinic, invited_by=request.user, **serializer.validated_data)
+        return Response(InvitationSerializer(invitation).data, status=status.HTTP_202_ACCEPTED)
+
+
+class InvitationAcceptView(generics.GenericAPIView):
+    """Accept an invitation with the code from its email: signed in, as yourself; otherwise
+    with a `username` and `password` for a new account (the invitation's address)."""
+
+    permission_classes = [permissions.AllowAny]
+    serializer_class = InvitationAcceptSerializer
+
+    @extend_schema(responses={201: MemberSerializer})
+    def post(self, request):
+        serializer = InvitationAcceptSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        user = request.user if request.user.is_authenticated else None
+        membership = services.invitation_accept(user=user, **serializer.validated_data)
+        return Response(MemberSerializer(membership).data, status=status.HTTP_201_CREATED)
 
 
 class ClinicMemberDetailView(ClinicScopedMixin, generics.RetrieveDestroyAPIView):

@@ -250,6 +250,34 @@ class ClinicMembership(models.Model):
         return f"{self.user} ({self.role}) at {self.clinic}"
 
 
+class ClinicInvitation(models.Model):
+    """An invitation to join a clinic, sent by email; whoever holds its link may accept it once.
+
+    Only a digest of the token is stored, so the table cannot be used to join
+    a clinic; the link in the email carries the token itself.
+    """
+
+    clinic = models.ForeignKey(Clinic, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField()
+    role = models.CharField(max_length=8, choices=ClinicMembership.Role.choices, default=ClinicMembership.Role.STAFF)
+    token_digest = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.email} to {self.clinic} as {self.role}"
+
+
 class ConsultationRequest(models.Model):
     """A patient's request to be contacted about a consultation with a practitioner at a location.
 

@@ -25,7 +25,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 
 from core.permissions import is_admin
 
-from .models import Clinic, ClinicMembership, Listing, Location, Practitioner
+from .models import Clinic, ClinicInvitation, ClinicMembership, Listing, Location, Practitioner
 from .vocabulary import VOCABULARIES, terms
 
 KM_PER_MILE = 1.609344
@@ -242,6 +242,10 @@ def clinic_member_emails(clinic_id: int) -> list[str]:
 
 def clinic_members(clinic: Clinic) -> QuerySet[ClinicMembership]:
     return ClinicMembership.objects.filter(clinic=clinic).select_related("user").order_by("role", "user__username")
+
+
+def clinic_invitations(clinic: Clinic) -> QuerySet[ClinicInvitation]:
+    return ClinicInvitation.objects.filter(clinic=clinic).order_by("-created_at", "-id")
 
 
 def clinic_locations(clinic: Clinic) -> QuerySet[Location]:

@@ -9,12 +9,15 @@ practitioner who also works elsewhere keeps the other clinic's listings.
 
 from __future__ import annotations
 
+import datetime
+import hashlib
 import logging
+import secrets
 from collections.abc import Iterable, Sequence
 from typing import TypedDict
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import get_user_model, password_validation
 from django.contrib.gis.geos import Point
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.mail import EmailMessage
@@ -30,6 +33,7 @@ from core.services import model_update
 from . import geocoding, hooks, selectors
 from .models import (
     Clinic,
+    ClinicInvitation,
     ClinicMembership,
     ConsultationRequest,
     Language,
@@ -150,6 +154,117 @@ def membership_add(
         membership.role = role
         membership.save(update_fields=["role"])
     return membership, created
+
+
+INVITATION_DAYS = 7
+
+
+def _token_digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _check_may_invite(*, clinic: Clinic, role: str, by) -> None:
+    if role not in ClinicMembership.Role.values:
+        raise ValidationError({"role": f"Unknown role '{role}'. Known: {', '.join(ClinicMembership.Role.values)}."})
+    if is_admin(by):
+        return
+    if selectors.clinic_role(by, clinic) != ClinicMembership.Role.OWNER:
+        raise PermissionDenied("Only the clinic's owners and admins may invite members.")
+    if role != ClinicMembership.Role.STAFF:
+        raise PermissionDenied("Only admins may make someone an owner.")
+
+
+@transaction.atomic
+def invitation_create(*, clinic: Clinic, email: str, role: str, invited_by) -> ClinicInvitation:
+    """Invite someone by email to join the clinic; they accept through the emailed link.
+
+    Whether an account with that address exists is neither checked nor told:
+    the answer and the email are the same either way (someone without an
+    account creates one when accepting), so inviting cannot probe for users.
+    """
+    _check_may_invite(clinic=clinic, role=role, by=invited_by)
+    token = secrets.token_urlsafe(32)
+    invitation = ClinicInvitation(
+        clinic=clinic,
+        email=(email or "").strip().lower(),
+        role=role,
+        token_digest=_token_digest(token),
+        invited_by=invited_by,
+        expires_at=timezone.now() + datetime.timedelta(days=INVITATION_DAYS),
+    )
+    invitation.full_clean()
+    invitation.save()
+    from .tasks import invitation_send  # tasks import this module
+
+    transaction.on_commit(lambda: invitation_send.delay(invitation.pk, token), robust=True)
+    return invitation
+
+
+def invitation_send(*, invitation_id: int, token: str) -> None:
+    """Mail the invitation with its link (the only place the token is written down)."""
+    invitation = ClinicInvitation.objects.select_related("clinic", "invited_by").get(pk=invitation_id)
+    inviter = invitation.invited_by.get_username() if invitation.invited_by else "An administrator"
+    EmailMessage(
+        subject=f"You are invited to manage {invitation.clinic.name} in the dry needling directory",
+        body="\n".join(
+            [
+                f"{inviter} invited you to join {invitation.clinic.name} as {invitation.get_role_display().lower()}.",
+                "",
+                "To accept, sign in (or create an account) with this invitation code:",
+                "",
+                f"    {token}",
+                "",
+                "API: POST /api/v1/invitations/accept/ with the code as `token`.",
+                f"The invitation is valid until {timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M %Z}.",
+            ]
+        ),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[invitation.email],
+    ).send()
+
+
+@transaction.atomic
+def invitation_accept(*, token: str, user=None, username: str = "", password: str = "") -> ClinicMembership:
+    """Accept an invitation: as the signed-in `user`, or as a new account (`username`,
+    `password`, the invitation's email). An invitation is used once, before it expires."""
+    invitation = (
+        ClinicInvitation.objects.select_for_update()
+        .filter(token_digest=_token_digest(token or ""), accepted_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if invitation is None:
+        raise ValidationError({"token": "This invitation is unknown, used or expired; ask the clinic for a new one."})
+    if user is None:
+        user = _new_member_account(username=username, password=password, email=invitation.email)
+    membership, created = ClinicMembership.objects.get_or_create(
+        clinic=invitation.clinic, user=user, defaults={"role": invitation.role}
+    )
+    if not created and invitation.role == ClinicMembership.Role.OWNER and membership.role != invitation.role:
+        membership.role = invitation.role
+        membership.save(update_fields=["role"])
+    invitation.accepted_at = timezone.now()
+    invitation.accepted_by = user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    return membership
+
+
+def _new_member_account(*, username: str, password: str, email: str):
+    User = get_user_model()
+    errors = {}
+    if not username:
+        errors["username"] = "Choose a username (or sign in and accept as yourself)."
+    elif User.objects.filter(username=username).exists():
+        errors["username"] = "This username is taken; choose another."
+    if not password:
+        errors["password"] = "Choose a password."  # noqa: S105 (a message, not a password)
+    else:
+        try:
+            password_validation.validate_password(password, User(username=username, email=email))
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    if errors:
+        raise ValidationError(errors)
+    return User.objects.create_user(username=username, email=email, password=password)
 
 
 @transaction.atomic

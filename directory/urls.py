@@ -18,6 +18,12 @@ urlpatterns = [
         clinic_views.ClinicMemberDetailView.as_view(),
         name="clinic-member-detail",
     ),
+    path(
+        "clinics/<int:clinic_pk>/invitations/",
+        clinic_views.ClinicInvitationListCreateView.as_view(),
+        name="clinic-invitations",
+    ),
+    path("invitations/accept/", clinic_views.InvitationAcceptView.as_view(), name="invitation-accept"),
     path("clinics/<int:clinic_pk>/locations/", clinic_views.LocationListCreateView.as_view(), name="clinic-locations"),
     path(
         "clinics/<int:clinic_pk>/locations/<int:pk>/",
