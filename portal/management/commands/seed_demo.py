@@ -1,4 +1,4 @@
-"""manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo.py)."""
+"""manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo/)."""
 
 import datetime
 import random
