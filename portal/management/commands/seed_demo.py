@@ -48,7 +48,8 @@ class Command(BaseCommand):
             "--flush",
             action="store_true",
             help="First delete EVERY clinic, location, practitioner and listing, and what refers to them "
-            "(credentials, consultation requests, ...). For demo databases only.",
+            "(credentials, consultation requests, expiry notices and digests), and the scan records; state rules "
+            "and users stay. For demo databases only.",
         )
         mode.add_argument(
             "--if-empty",
