@@ -20,12 +20,14 @@ import datetime
 import sys
 import time
 
+import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from credentials.expiry import scan  # noqa: E402
-from credentials.models import ClinicDigest, Credential, DigestItem, ExpiryNotification, ScanRun  # noqa: E402
+from credentials.expiry.models import ClinicDigest, DigestItem, ExpiryNotification, ScanRun  # noqa: E402
+from credentials.models import Credential  # noqa: E402
 from directory.models import Practitioner  # noqa: E402
 
 STATES = ("WA", "CA", "TX", "FL", "NY", "IL", "CO", "AZ", "GA", "MD", "OR", "DE")

@@ -436,7 +436,8 @@ def practitioner_requalify(*, practitioner: Practitioner, today: datetime.date |
 
 
 def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.date | None = None) -> int:
-    """Recompute qualification for many practitioners at once; returns how many listings changed.
+    """Recompute qualification for many practitioners at once; returns how many listings changed
+    (their qualified days, or their practitioner's verified training hours).
 
     Per chunk of practitioners: one query for their verified credentials,
     one for their listings (with the location's state, which is the
@@ -489,7 +490,11 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
         if hours != practitioner["verified_training_hours"]:
             practitioner_updates.append(Practitioner(id=practitioner["id"], verified_training_hours=hours))
     Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours"], batch_size=500)
-    return len(listing_updates)
+    # A listing whose days were right still showed patients its practitioner's wrong
+    # hours (and met or missed a minimum-hours search by them): it changed too.
+    days_changed = {listing.id for listing in listing_updates}
+    hours_changed = {practitioner.id for practitioner in practitioner_updates}
+    return sum(1 for row in listings if row["id"] in days_changed or row["practitioner_id"] in hours_changed)
 
 
 def qualification_repair(*, today: datetime.date | None = None, progress=None) -> int:

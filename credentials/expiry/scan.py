@@ -22,6 +22,10 @@ the number of credentials:
 4. the counts of the day (review due, listings lapsed or back) are kept in a
    ScanRun.
 
+The nightly job (`nightly_scan`) then recomputes every listing's qualification and
+repairs and counts any that disagree with the credentials (`listings_repair`), one
+transaction per chunk of practitioners, so it never holds the whole directory.
+
 A killed scan leaves nothing behind (one transaction): run it again. Sending
 is separate, per digest: `digest_send` claims the digest with a conditional
 UPDATE (pending -> sending) before sending, marks it sent after, and puts it
@@ -267,7 +271,16 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
 def listings_repair(*, run: ScanRun, progress=None) -> int:
     """The nightly safety net after the scan: recompute every listing's qualification as of
     today (not the scan's day, as for the training hours), repair and count those that
-    disagreed; the count goes on the scan's record and in the log."""
+    disagreed (their qualified days, or their practitioner's verified training hours); the
+    count goes on the scan's record and in the log.
+
+    Every listing, every night, not only those a change touched: it is there for the
+    writes nobody requalified after. That is affordable: on a seed_demo directory of
+    5,000 practitioners (5,585 listings, 16.5k credentials) a repair that finds nothing
+    takes 0.5 s in 31 statements, at 50,000 practitioners 7 s in 301 (chunks of 1,000
+    practitioners at ~0.14 s each: about 2.5 minutes for a million); repairing all
+    28k qualified windows nulled by hand and a tenth of the hours took 17 s at 50,000.
+    """
     repaired = services.qualification_repair(today=clock.today(), progress=progress)
     ScanRun.objects.filter(pk=run.pk).update(listings_repaired=repaired)
     run.listings_repaired = repaired

@@ -18,13 +18,15 @@ a stand-in that `seed_demo` replaces with days computed from generated
 credentials (portal.demo.credentials) unless told --no-credentials.
 
 Rows are loaded with COPY (psycopg 3). The package's rooms: `data` (what the
-generator draws from), `geography` (where clinics go), `sinks` (COPY, and the
-flush), `stages` (the pipeline), `credentials` (licenses, certifications and
-training for the seeded practitioners).
+generator draws from), `geography` (where clinics go), `sinks` (COPY),
+`stages` (the pipeline), `credentials` (licenses, certifications and training
+for the seeded practitioners) and `flush` (empties the directory and its
+credentials before a new seed).
 """
 
+from .flush import flush_directory, flushed_tables
 from .geography import ANCHOR_ZIPS, haversine_km, zip_table
-from .sinks import CopySink, Sink, default_sink, directory_tables, flush_directory
+from .sinks import CopySink, Sink, default_sink, directory_tables
 from .stages import STAGES, SeedContext, SeedResult, demo_qualification, seed
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "demo_qualification",
     "directory_tables",
     "flush_directory",
+    "flushed_tables",
     "haversine_km",
     "seed",
     "zip_table",

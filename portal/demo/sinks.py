@@ -1,4 +1,4 @@
-"""Where demo rows go: COPY into PostgreSQL, and the flush that empties the demo tables."""
+"""Where demo rows go: COPY into PostgreSQL, batch by batch, then fresh planner statistics."""
 
 from __future__ import annotations
 
@@ -75,6 +75,7 @@ class CopySink(Sink):
 
 
 def directory_tables() -> list[str]:
+    """The tables the seed writes (the vocabularies it only reads are not among them)."""
     models = [Clinic, Location, Practitioner, Listing]
     through = [Practitioner.specialties.through, Practitioner.techniques.through, Practitioner.languages.through]
     return [m._meta.db_table for m in models + through]
@@ -82,19 +83,3 @@ def directory_tables() -> list[str]:
 
 def default_sink() -> Sink:
     return CopySink()
-
-
-def flush_directory() -> None:
-    """Delete every clinic, location, practitioner and listing, and whatever refers to them.
-
-    TRUNCATE ... CASCADE also empties the tables with foreign keys to these
-    (credentials and their decisions, the expiry outbox, consultation
-    requests), which is why the flush lives here, above both apps, and
-    restarts the ids at 1.
-    """
-    tables = ", ".join(connection.ops.quote_name(t) for t in directory_tables())
-    # Deferred foreign-key checks still pending in this transaction
-    # would make TRUNCATE refuse; run them now.
-    connection.check_constraints()
-    with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")

@@ -404,6 +404,25 @@ def test_the_nightly_scan_repairs_a_listing_whose_stored_window_was_corrupted(to
     assert "1 listing(s) repaired" in out.getvalue()
 
 
+def test_the_nightly_scan_repairs_and_counts_a_practitioners_corrupted_training_hours(today, practitioner, admin):
+    verified(CredentialFactory(practitioner=practitioner), by=admin)
+    verified(CredentialFactory(practitioner=practitioner, training=True, hours=60), by=admin)
+    listing = practitioner.listings.get()
+    window = (listing.qualified_from, listing.qualified_until)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE directory_practitioner SET verified_training_hours = 200 WHERE id = %s", [practitioner.pk]
+        )
+
+    run = scan.nightly_scan(today=DAY)
+
+    practitioner.refresh_from_db()
+    listing.refresh_from_db()
+    assert practitioner.verified_training_hours == 60
+    assert (listing.qualified_from, listing.qualified_until) == window
+    assert ScanRun.objects.get().listings_repaired == run.listings_repaired == 1
+
+
 def test_a_scan_over_a_directory_in_order_repairs_nothing(today, practitioner, admin):
     verified(CredentialFactory(practitioner=practitioner), by=admin)
     run = scan.nightly_scan(today=DAY)

@@ -4,9 +4,13 @@ import datetime
 from collections import defaultdict
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from geopy.distance import geodesic
 
+from credentials.expiry import scan
+from credentials.expiry.models import ClinicDigest, DigestItem, ExpiryNotification, ScanRun
+from credentials.models import Credential, StateRule, Verification
 from directory import geocoding
 from directory import services as directory_services
 from directory.models import Clinic, Listing, Location, Practitioner
@@ -110,6 +114,23 @@ def test_the_same_seed_gives_the_same_directory_and_another_seed_a_different_one
 
     call_command("seed_demo", f"--practitioners={N}", "--seed=8", f"--today={TODAY}", "--flush", "--verbosity=0")
     assert snapshot()["practitioners"] != first["practitioners"]
+
+
+def test_flush_empties_the_credentials_and_the_expiry_outbox_but_keeps_state_rules_and_users(today):
+    seed_demo(credentials=True)
+    scan.credentials_scan(today=TODAY)
+    outbox = [Credential, Verification, ExpiryNotification, ClinicDigest, DigestItem, ScanRun]
+    assert all(model.objects.exists() for model in outbox), "the seed and its scan wrote every table"
+    rules = StateRule.objects.count()
+    users = get_user_model().objects.count()
+
+    seed_demo("--flush")
+
+    assert {model.__name__: model.objects.count() for model in outbox} == dict.fromkeys(
+        (model.__name__ for model in outbox), 0
+    )
+    assert StateRule.objects.count() == rules > 0
+    assert get_user_model().objects.count() == users
 
 
 def test_seed_refuses_to_add_to_a_directory_unless_flushing_or_told_to_skip():

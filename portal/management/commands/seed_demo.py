@@ -1,4 +1,4 @@
-"""manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo.py)."""
+"""manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo/)."""
 
 import datetime
 import random
@@ -48,7 +48,8 @@ class Command(BaseCommand):
             "--flush",
             action="store_true",
             help="First delete EVERY clinic, location, practitioner and listing, and what refers to them "
-            "(credentials, consultation requests, ...). For demo databases only.",
+            "(credentials, consultation requests, expiry notices and digests), and the scan records; state rules "
+            "and users stay. For demo databases only.",
         )
         mode.add_argument(
             "--if-empty",
