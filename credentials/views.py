@@ -174,8 +174,12 @@ STATE_RULES_RESPONSE = inline_serializer(
 )
 
 
-class StateRuleListCreateView(TodayMixin, generics.ListCreateAPIView):
-    """Every state's rule, and the platform default for states without one. Admins add rules."""
+class StateRuleListCreateView(TodayMixin, generics.GenericAPIView):
+    """Every state's rule, and the platform default for states without one. Admins add rules.
+
+    Not a ListAPIView: the answer is one object (the default beside the rules), which a
+    list view would publish in the schema as an array.
+    """
 
     permission_classes = [IsAdminOrReadOnly]
     serializer_class = StateRuleSerializer
@@ -185,13 +189,14 @@ class StateRuleListCreateView(TodayMixin, generics.ListCreateAPIView):
     def get_queryset(self):
         return selectors.state_rules()
 
-    @extend_schema(responses={200: STATE_RULES_RESPONSE})
+    @extend_schema(operation_id="v1_state_rules_list", responses={200: STATE_RULES_RESPONSE})
     def get(self, request, *args, **kwargs):
         rules = self.get_serializer(self.get_queryset(), many=True).data
         return Response(
             {"platform_default_min_training_hours": settings.PLATFORM_DEFAULT_MIN_TRAINING_HOURS, "results": rules}
         )
 
+    @extend_schema(responses={201: StateRuleSerializer})
     def post(self, request, *args, **kwargs):
         serializer = self.get_serializer(data=request.data)
         serializer.is_valid(raise_exception=True)
