@@ -13,6 +13,8 @@ from credentials.serializers import PublicCredentialSerializer
 from directory.models import Practitioner
 from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 
+from .models import RosterImport
+
 
 class PractitionerLocationSerializer(LocationSerializer):
     """A location on a practitioner's profile, with whether they are qualified there."""
@@ -114,3 +116,40 @@ class RosterReportSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.INT)
     def get_rejected(self, obj):
         return obj.count("rejected")
+
+
+class RosterImportJobSerializer(serializers.ModelSerializer):
+    """A roster import as the clinic polls it: its status and progress, and once it ends,
+    the report row by row (the keys of RosterReport at the top level)."""
+
+    url = serializers.SerializerMethodField()
+    rows_done = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RosterImport
+        fields = ["id", "url", "status", "dry_run", "file_name", "rows_total", "rows_done", "created_at", "finished_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.CharField())
+    def get_url(self, job):
+        return f"/api/v1/clinics/{job.clinic_id}/roster-imports/{job.pk}/"
+
+    @extend_schema_field(serializers.IntegerField())
+    def get_rows_done(self, job):
+        from .services import rows_done
+
+        return rows_done(job)
+
+    def to_representation(self, job):
+        body = super().to_representation(job)
+        if job.report is not None:
+            body.update(job.report)
+            rejected = [row for row in job.report["rows"] if row["action"] == "rejected"]
+            if job.status == RosterImport.Status.REJECTED and rejected:
+                body["detail"] = (
+                    f"{len(rejected)} row(s) rejected, so nothing was imported; first at line {rejected[0]['line']}."
+                )
+                body["errors"] = {"file": [f"Line {row['line']}: {row['reason']}" for row in rejected[:20]]}
+        if job.error:
+            body["detail"] = "The import failed on our side; nothing was imported. Try again, or ask an admin."
+        return body

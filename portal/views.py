@@ -11,8 +11,9 @@ from core.schema import NOT_FOUND
 from credentials.views import ClinicScopedView
 from directory.views import PatientReadMixin
 
-from . import roster, selectors
-from .serializers import PractitionerProfileSerializer, RosterImportInputSerializer, RosterReportSerializer
+from . import roster, selectors, services
+from .models import RosterImport
+from .serializers import PractitionerProfileSerializer, RosterImportInputSerializer, RosterImportJobSerializer
 
 
 @extend_schema_view(get=extend_schema(responses={200: PractitionerProfileSerializer, 404: NOT_FOUND}))
@@ -35,18 +36,21 @@ class RosterFileProblem(exceptions.APIException):
 
 
 class RosterImportView(ClinicScopedView):
-    """Import practitioners (and their licenses) from a CSV; `dry_run=true` reports, row by
-    row, what would be created, updated and rejected, and writes nothing.
+    """Import practitioners (and their licenses) from a CSV, as a job: 202 with the job to
+    poll (GET its `url`): status, rows done of rows total, and once it ends the report
+    row by row (created, updated, unchanged, rejected with the reason).
 
-    A real run is all or nothing: with any rejected row it is a 400 with the
-    same report and nothing is written. Re-importing a file changes nothing.
+    `dry_run=true` reports and writes nothing. A real run is all or nothing: with any
+    rejected row the job ends `rejected`, with the report and nothing written.
+    Re-importing a file changes nothing. A file that cannot be read as a roster at all
+    (encoding, header, size) is a 400 or 413 at once, and no job is made.
     """
 
     serializer_class = RosterImportInputSerializer
 
     @extend_schema(
         request={"multipart/form-data": RosterImportInputSerializer},
-        responses={200: RosterReportSerializer, 400: RosterReportSerializer},
+        responses={202: RosterImportJobSerializer},
     )
     def post(self, request, *args, **kwargs):
         clinic = self.clinic
@@ -55,20 +59,25 @@ class RosterImportView(ClinicScopedView):
         upload = serializer.validated_data["file"]
         try:
             roster.check_size(upload.size)  # before reading it into memory
-            roster_file = roster.read_roster(upload.read())
+            job = services.roster_import_start(
+                clinic=clinic,
+                content=upload.read(),
+                dry_run=serializer.validated_data["dry_run"],
+                user=request.user,
+                file_name=upload.name or "",
+                today=self.today,
+            )
         except roster.RosterFileError as exc:
             raise RosterFileProblem(str(exc), too_large=exc.too_large) from None
-        report = roster.roster_import(
-            clinic=clinic,
-            roster=roster_file,
-            dry_run=serializer.validated_data["dry_run"],
-            user=request.user,
-            today=self.today,
-        )
-        body = RosterReportSerializer(report).data
-        if report.dry_run or report.applied:
-            return Response(body)
-        rejected = report.rejected
-        body["detail"] = f"{len(rejected)} row(s) rejected, so nothing was imported; first at line {rejected[0].line}."
-        body["errors"] = {"file": [f"Line {row.line}: {row.reason}" for row in rejected[:20]]}
-        return Response(body, status=status.HTTP_400_BAD_REQUEST)
+        job.refresh_from_db()  # without a broker it has already run
+        body = RosterImportJobSerializer(job).data
+        return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
+
+
+class RosterImportJobView(ClinicScopedView, generics.RetrieveAPIView):
+    """One roster import of the clinic: poll it until its status is done, rejected or failed."""
+
+    serializer_class = RosterImportJobSerializer
+
+    def get_queryset(self):
+        return RosterImport.objects.filter(clinic=self.clinic)

@@ -2,6 +2,7 @@
 all or nothing, idempotent, and never a 500 whatever the file."""
 
 import datetime
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -57,7 +58,7 @@ def database_state():
 def test_a_dry_run_reports_row_by_row_and_writes_nothing(client_for, clinic_user, clinic, downtown, ballard, today):
     before = database_state()
     response = upload(client_for(clinic_user), clinic, ROSTER, dry_run=True)
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     body = response.json()
     assert (body["dry_run"], body["applied"], body["created"], body["updated"], body["rejected"]) == (
         True,
@@ -79,7 +80,7 @@ def test_a_real_run_creates_the_practitioners_their_listings_and_a_pending_licen
     client_for, clinic_user, clinic, downtown, ballard, today
 ):
     response = upload(client_for(clinic_user), clinic, ROSTER)
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     assert (response.json()["applied"], response.json()["created"]) == (True, 3)
     rosa = Practitioner.objects.get(npi="1234567893")
     assert (rosa.name, rosa.email, rosa.profession) == ("Rosa Delgado", "rosa@harbor.example", "PT")
@@ -106,7 +107,7 @@ def test_a_real_run_creates_the_practitioners_their_listings_and_a_pending_licen
 
 def test_importing_the_same_file_again_changes_nothing(client_for, clinic_user, clinic, downtown, ballard, today):
     client = client_for(clinic_user)
-    assert upload(client, clinic, ROSTER).status_code == 200
+    assert upload(client, clinic, ROSTER).status_code == 202
     before = database_state()
     body = upload(client, clinic, ROSTER).json()
     assert (body["created"], body["updated"], body["unchanged"], body["rejected"]) == (0, 0, 3, 0)
@@ -162,8 +163,9 @@ def test_one_bad_row_and_nothing_is_written_with_every_rejected_line_and_reason(
     )
     before = database_state()
     response = upload(client_for(clinic_user), clinic, content)
-    assert response.status_code == 400
+    assert response.status_code == 202
     body = response.json()
+    assert body["status"] == "rejected"
     assert body["applied"] is False and body["rejected"] == 8
     rejected = {row["line"]: row["reason"] for row in body["rows"] if row["action"] == "rejected"}
     assert sorted(rejected) == [3, 4, 5, 6, 7, 8, 9, 10]
@@ -194,17 +196,17 @@ def test_an_npi_of_another_clinics_practitioner_is_rejected(
 def test_a_formula_looking_cell_is_stored_as_text(client_for, clinic_user, clinic, downtown, today, cell):
     quoted = '"' + cell.replace('"', '""') + '"'
     response = upload(client_for(clinic_user), clinic, csv_file(f"{quoted},,PT,,Downtown,,,,,,,"))
-    assert response.status_code == 200, response.content
+    assert response.status_code == 202, response.content
     assert Practitioner.objects.get().name == cell
 
 
 @pytest.mark.parametrize(
-    ("persona", "expected"), [("admin", 200), ("clinic", 200), ("other_clinic", 404), ("anonymous", 401)]
+    ("persona", "expected"), [("admin", 202), ("clinic", 202), ("other_clinic", 404), ("anonymous", 401)]
 )
 def test_importing_is_for_the_clinic(personas, clinic, downtown, ballard, today, persona, expected):
     response = upload(personas[persona], clinic, ROSTER)
     assert response.status_code == expected
-    assert Practitioner.objects.count() == (3 if expected == 200 else 0)
+    assert Practitioner.objects.count() == (3 if expected == 202 else 0)
 
 
 @pytest.mark.parametrize(
@@ -286,3 +288,42 @@ def test_the_command_takes_a_longer_file_with_max_rows(clinic, downtown, tmp_pat
         call_command("import_roster", str(path), "--clinic", str(clinic.pk))
     call_command("import_roster", str(path), "--clinic", str(clinic.pk), "--max-rows", "3")
     assert Practitioner.objects.count() == 3
+
+
+# --- imports run as jobs ------------------------------------------------------------------
+
+
+def test_an_upload_answers_202_with_the_job_to_poll(client_for, clinic_user, clinic, downtown, ballard, today):
+    client = client_for(clinic_user)
+    response = upload(client, clinic, ROSTER, dry_run=True)
+    assert response.status_code == 202
+    job = response.json()
+    assert response["Location"] == job["url"] == f"/api/v1/clinics/{clinic.pk}/roster-imports/{job['id']}/"
+    # Without a broker the job ran in-process before the answer; polling gives the same.
+    polled = client.get(job["url"])
+    assert polled.status_code == 200
+    assert polled.json() == job
+    assert (job["status"], job["rows_total"], job["rows_done"], job["created"]) == ("done", 3, 3, 3)
+
+
+def test_another_clinics_import_job_is_a_404(client_for, clinic_user, other_clinic_user, clinic, downtown, today):
+    job = upload(client_for(clinic_user), clinic, ROSTER, dry_run=True).json()
+    assert client_for(other_clinic_user).get(job["url"]).status_code == 404
+    assert client_for(None).get(job["url"]).status_code == 401
+
+
+def test_a_queued_job_runs_once_however_often_its_task_is_delivered(clinic, downtown, ballard, clinic_user, today):
+    from portal import services
+    from portal.models import RosterImport
+
+    with mock.patch("portal.tasks.run_roster_import.delay"):  # the broker has it, no worker yet
+        job = services.roster_import_start(
+            clinic=clinic, content=ROSTER, dry_run=False, user=clinic_user, file_name="roster.csv", today=today
+        )
+    assert RosterImport.objects.get(pk=job.pk).status == "queued"
+    assert services.rows_done(job) == 0
+
+    assert services.roster_import_run(job_id=job.pk, today=today).status == "done"
+    assert services.roster_import_run(job_id=job.pk, today=today).status == "done"  # a duplicate delivery
+    assert Practitioner.objects.count() == 3
+    assert RosterImport.objects.get(pk=job.pk).report["created"] == 3
