@@ -14,7 +14,7 @@ import hashlib
 import logging
 import secrets
 from collections.abc import Iterable, Sequence
-from typing import TypedDict
+from typing import TypedDict, Unpack
 
 from django.conf import settings
 from django.contrib.auth import get_user_model, password_validation
@@ -429,6 +429,19 @@ def _set_terms(
             getattr(practitioner, relation).set(terms)
 
 
+class PractitionerDetails(TypedDict, total=False):
+    """What a new practitioner may be given besides a name and a profession."""
+
+    npi: str
+    email: str
+    bio: str
+    years_dry_needling: int | None
+    typical_sessions: int | None
+    specialties: Iterable[Specialty] | None
+    techniques: Iterable[Technique] | None
+    languages: Iterable[Language] | None
+
+
 @transaction.atomic
 def practitioner_create(
     *,
@@ -436,28 +449,10 @@ def practitioner_create(
     name: str,
     profession: str,
     locations: Sequence[Location],
-    npi: str = "",
-    email: str = "",
-    bio: str = "",
-    years_dry_needling: int | None = None,
-    typical_sessions: int | None = None,
-    specialties: Iterable[Specialty] | None = None,
-    techniques: Iterable[Technique] | None = None,
-    languages: Iterable[Language] | None = None,
+    **details: Unpack[PractitionerDetails],
 ) -> Practitioner:
     """Add a practitioner who works at some of the clinic's locations."""
-    practitioner = practitioner_register(
-        name=name,
-        profession=profession,
-        npi=npi,
-        email=email,
-        bio=bio,
-        years_dry_needling=years_dry_needling,
-        typical_sessions=typical_sessions,
-        specialties=specialties,
-        techniques=techniques,
-        languages=languages,
-    )
+    practitioner = practitioner_register(name=name, profession=profession, **details)
     _set_locations(practitioner, clinic, locations)
     hooks.listings_changed(practitioner_ids=[practitioner.pk])
     return practitioner
