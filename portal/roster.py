@@ -1,8 +1,10 @@
 """Roster import: a clinic's CSV of practitioners (and optionally their state licenses)
 applied in one transaction, or previewed without writing.
 
-It lives in the credentials app because a row may carry a license, and the
-credentials app may use the directory's services but not the reverse.
+It lives in the composition layer (portal) because a row may carry a license:
+it uses both the directory's services and the credentials', and neither of
+those apps may import the other's writes for it. The upload runs it as a job
+(portal.services.roster_import_start / roster_import_run).
 
 The file, one practitioner per row (headers case-insensitive, any order):
 
