@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import datetime
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
@@ -110,6 +110,22 @@ def credential_submit(
     _check_not_in_future(credential, today)
     credential.save()
     return credential
+
+
+@transaction.atomic
+def credentials_submit_many(*, credentials: Sequence[Credential], submitted_by=None, today: datetime.date) -> None:
+    """credential_submit for many at once (a roster's licenses): each validated as one would
+    be, then written by one bulk INSERT. Pending credentials qualify no one, so no
+    requalification follows (the admin's verification does it)."""
+    for credential in credentials:
+        credential.status = Status.PENDING
+        credential.submitted_by = submitted_by
+        if credential.kind == Kind.LICENSE and not credential.profession:
+            credential.profession = credential.practitioner.profession
+        credential.clean_fields(exclude=["practitioner", "technique", "document", "submitted_by"])
+        credential.clean()
+        _check_not_in_future(credential, today)
+    Credential.objects.bulk_create(credentials, batch_size=1000)
 
 
 def _describe(value) -> str:

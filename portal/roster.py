@@ -23,6 +23,8 @@ The file, one practitioner per row (headers case-insensitive, any order):
 * A row is the same practitioner as one already at the clinic when the NPI,
   else the email, else the name matches. An NPI held by a practitioner of
   another clinic is a rejected row (a clinic cannot claim someone else's).
+  Two rows naming the same practitioner by these rules (the second naming
+  someone the first adds) are rejected at the second: one row per person.
 * A license is new (submitted, pending) unless the practitioner already has
   one with that state and number; a changed date updates it, and a
   verified license whose dates change goes back to pending.
@@ -45,6 +47,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 
 from credentials import services
 from credentials.models import Credential, Kind, Status
@@ -185,10 +188,14 @@ def _message(exc: ValidationError) -> str:
 
 class _Lookups:
     """What the rows refer to, loaded once per file: the clinic's locations and
-    practitioners, and the vocabularies."""
+    practitioners (with their terms, listings here and licenses), the NPIs the file
+    names, and the vocabularies. A row is matched and compared in memory; only a
+    row that changes an existing practitioner goes through the services one by one."""
 
-    def __init__(self, clinic: Clinic):
+    def __init__(self, clinic: Clinic, rows: list[dict] | None = None):
         self.clinic = clinic
+        self._load_practitioners(rows or [])
+        self.planned: dict[tuple[str, str], int] = {}
         self.locations = list(Location.objects.filter(clinic=clinic).order_by("id"))
         self.terms = {
             "specialties": self._index(Specialty.objects.all(), "slug"),
@@ -197,6 +204,72 @@ class _Lookups:
         }
         self.professions = {code.lower(): code for code in Profession.values}
         self.professions.update({label.lower(): code for code, label in Profession.choices})
+
+    def _load_practitioners(self, rows: list[dict]) -> None:
+        here = Listing.objects.filter(location__clinic=self.clinic)
+        practitioners = list(
+            Practitioner.objects.filter(Exists(here.filter(practitioner_id=OuterRef("pk"))))
+            .order_by("id")
+            .values("id", *directory_services.PRACTITIONER_FIELDS)
+        )
+        self.current = {row["id"]: row for row in practitioners}
+        # By email and by name (lowest id first), so matching a row is a lookup, not a scan.
+        self.by_email: dict[str, list[dict]] = {}
+        self.by_name: dict[str, list[dict]] = {}
+        for row in practitioners:
+            if row["email"]:
+                self.by_email.setdefault(row["email"].lower(), []).append(row)
+            self.by_name.setdefault(row["name"].lower(), []).append(row)
+        ids = list(self.current)
+        npis = sorted({row["npi"] for row in rows if row["npi"]})
+        self.npi_owner = dict(Practitioner.objects.filter(npi__in=npis).values_list("npi", "id"))
+        self.held_terms = {pid: {relation: set() for relation in directory_services.PRACTITIONER_TERMS} for pid in ids}
+        for relation in directory_services.PRACTITIONER_TERMS:
+            field = Practitioner._meta.get_field(relation)
+            through = field.remote_field.through
+            column = field.m2m_reverse_field_name()
+            for pid, term_id in through.objects.filter(practitioner_id__in=ids).values_list(
+                "practitioner_id", f"{column}_id"
+            ):
+                self.held_terms[pid][relation].add(term_id)
+        self.listed_here = {pid: set() for pid in ids}
+        for pid, location_id in here.filter(practitioner_id__in=ids).values_list("practitioner_id", "location_id"):
+            self.listed_here[pid].add(location_id)
+        self.licenses: dict[tuple[int, str, str], tuple] = {}
+        for pid, state, number, issued_on, expires_on in (
+            Credential.objects.filter(practitioner_id__in=ids, kind=Kind.LICENSE)
+            .exclude(status__in=[Status.REJECTED, Status.REVOKED])
+            .order_by("created_at")  # the latest wins, as the services pick it
+            .values_list("practitioner_id", "jurisdiction", "license_number", "issued_on", "expires_on")
+        ):
+            self.licenses[(pid, state, number)] = (issued_on, expires_on)
+
+    def match(self, *, npi: str, email: str, name: str) -> int | None:
+        """The id of the practitioner a row names, as `practitioner` finds it, without a query."""
+        if npi and npi in self.npi_owner:
+            owner = self.npi_owner[npi]
+            if owner not in self.current:
+                raise RowRejected(
+                    f"npi: {npi} belongs to a practitioner of another clinic; ask an admin to add them to yours."
+                )
+            return owner
+        for index, value in ((self.by_email, email), (self.by_name, name)):
+            for row in index.get(value.lower(), ()) if value else ():
+                if not npi or row["npi"] in ("", npi):
+                    return row["id"]
+        return None
+
+    def planned_line(self, *, npi: str, email: str, name: str) -> tuple[int, str] | None:
+        """The line of an earlier row of this file that adds the same new practitioner."""
+        for kind, value in (("npi", npi), ("email", email.lower()), ("name", name.lower())):
+            if value and (kind, value) in self.planned:
+                return self.planned[(kind, value)], kind
+        return None
+
+    def plan(self, *, npi: str, email: str, name: str, line: int) -> None:
+        for kind, value in (("npi", npi), ("email", email.lower()), ("name", name.lower())):
+            if value:
+                self.planned.setdefault((kind, value), line)
 
     @staticmethod
     def _index(queryset, identifier: str) -> dict:
@@ -239,6 +312,89 @@ class _Lookups:
             if match is not None:
                 return match
         return at_clinic.filter(name__iexact=name).order_by("id").first()
+
+
+@dataclass
+class _RowFacts:
+    name: str
+    profession: str
+    email: str
+    npi: str
+    locations: list[Location]
+    terms: dict[str, list]
+    license: LicenseCells | None
+
+
+def _row_facts(cells: dict, lookups: _Lookups) -> _RowFacts:
+    """A row checked against the file's lookups, in memory; RowRejected names what is wrong."""
+    name = cells["name"]
+    if not name:
+        raise RowRejected("name: required.")
+    profession = lookups.professions.get(cells["profession"].lower())
+    if profession is None:
+        raise RowRejected(f"profession: unknown '{cells['profession']}' (known: {', '.join(Profession.values)}).")
+    location_cells = _split(cells["location"])
+    if not location_cells:
+        raise RowRejected("location: required.")
+    locations = list({location.pk: location for location in map(lookups.location, location_cells)}.values())
+    terms = {
+        relation: lookups.term_list(relation, cells[relation])
+        for relation in directory_services.PRACTITIONER_TERMS
+        if cells[relation]
+    }
+    return _RowFacts(name, profession, cells["email"], cells["npi"], locations, terms, _license_cells(cells))
+
+
+def _unchanged(facts: _RowFacts, practitioner_id: int, lookups: _Lookups) -> tuple[bool, str | None]:
+    """Whether applying the row would change nothing (and its license's action if so)."""
+    current = lookups.current[practitioner_id]
+    wanted = {"name": facts.name, "profession": facts.profession}
+    wanted.update({column: getattr(facts, column) for column in ("email", "npi") if getattr(facts, column)})
+    if any(current[field] != value for field, value in wanted.items()):
+        return False, None
+    for relation, terms in facts.terms.items():
+        if {term.pk for term in terms} != lookups.held_terms[practitioner_id][relation]:
+            return False, None
+    if {location.pk for location in facts.locations} != lookups.listed_here[practitioner_id]:
+        return False, None
+    if facts.license is None:
+        return True, None
+    license_ = facts.license
+    stored = lookups.licenses.get((practitioner_id, license_.state, license_.number))
+    if stored != (license_.issued_on, license_.expires_on):
+        return False, None
+    return True, "unchanged"
+
+
+def _plan_new(facts: _RowFacts, lookups: _Lookups, *, today: datetime.date):
+    """A new practitioner (and license) checked as the services would, without writing."""
+    Practitioner(name=facts.name, profession=facts.profession, npi=facts.npi, email=facts.email).clean_fields(
+        exclude=["slug"]
+    )
+    license_ = None
+    if facts.license is not None:
+        license_ = Credential(
+            kind=Kind.LICENSE,
+            issuer=f"{USState(facts.license.state).label} licensing board",
+            jurisdiction=facts.license.state,
+            license_number=facts.license.number,
+            profession=facts.profession,
+            issued_on=facts.license.issued_on,
+            expires_on=facts.license.expires_on,
+        )
+        license_.clean_fields(exclude=["practitioner", "technique", "document", "submitted_by"])
+        license_.clean()
+        if license_.issued_on > today:
+            raise RowRejected("issued_on: The issue date cannot be in the future.")
+    new = directory_services.NewPractitioner(
+        name=facts.name,
+        profession=facts.profession,
+        npi=facts.npi,
+        email=facts.email,
+        locations=tuple(facts.locations),
+        **{relation: tuple(terms) for relation, terms in facts.terms.items()},
+    )
+    return new, license_
 
 
 def _apply_row(cells: dict, lookups: _Lookups, *, user, today: datetime.date) -> RowResult:
@@ -300,7 +456,16 @@ def _snapshot(practitioner: Practitioner, clinic: Clinic) -> tuple:
     )
 
 
-def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: datetime.date) -> str | None:
+@dataclass(frozen=True)
+class LicenseCells:
+    state: str
+    number: str
+    issued_on: datetime.date
+    expires_on: datetime.date
+
+
+def _license_cells(cells: dict) -> LicenseCells | None:
+    """The row's license, checked (all four columns or none, a US state, dates); None without one."""
     given = {column: cells[column] for column in LICENSE_COLUMNS if cells[column]}
     if not given:
         return None
@@ -310,9 +475,19 @@ def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: date
     state = given["license_state"].upper()
     if state not in USState.values:
         raise RowRejected(f"license_state: unknown US state '{given['license_state']}'.")
-    issued_on = _date(given["license_issued"], "license_issued")
-    expires_on = _date(given["license_expiry"], "license_expiry")
-    number = given["license_number"]
+    return LicenseCells(
+        state=state,
+        number=given["license_number"],
+        issued_on=_date(given["license_issued"], "license_issued"),
+        expires_on=_date(given["license_expiry"], "license_expiry"),
+    )
+
+
+def _apply_license(cells: dict, practitioner: Practitioner, *, user, today: datetime.date) -> str | None:
+    license_ = _license_cells(cells)
+    if license_ is None:
+        return None
+    state, number, issued_on, expires_on = license_.state, license_.number, license_.issued_on, license_.expires_on
     existing = (
         Credential.objects.filter(
             practitioner=practitioner, kind=Kind.LICENSE, jurisdiction=state, license_number=number
@@ -353,27 +528,52 @@ def roster_import(
 ) -> RosterReport:
     """Import a roster, read and checked by read_roster, into the clinic: see the module docstring.
 
-    1. Apply each row inside one transaction, each in a savepoint, so a
-       rejected row is reported with its line and reason and the others go on.
-    2. Keep the transaction only for a real run with no rejected row;
-       a dry run, or a file with any rejected row, is rolled back whole.
+    1. Check every row in memory against lookups loaded once (the clinic's
+       practitioners with their terms, listings and licenses; the NPIs the
+       file names): a rejected row is reported with its line and reason.
+    2. A row that changes nothing is "unchanged" without a write; a row that
+       changes an existing practitioner goes through the services, in a
+       savepoint; new practitioners (most of a first import) are written
+       together at the end, by practitioners_create_many and
+       credentials_submit_many, in a handful of statements.
+    3. Keep the transaction only for a real run with no rejected row; a dry
+       run, or a file with any rejected row, is rolled back whole.
+
+    Why in bulk: row by row through the services took 27 statements and
+    about 20 ms a row (bench/roster.py: 1,000 rows in 20 s).
     """
     header = roster.header
     report = RosterReport(dry_run=dry_run)
     with transaction.atomic():
-        lookups = _Lookups(clinic)
-        seen: dict[tuple, int] = {}
+        parsed = []
         for line, raw in roster.rows:
             cells = {column: "" for column in COLUMNS}
+            if len(raw) == len(header):
+                cells.update({column: value.strip() for column, value in zip(header, raw)})
+            parsed.append((line, raw, cells))
+        lookups = _Lookups(clinic, [cells for _, _, cells in parsed])
+        seen: dict[tuple, int] = {}
+        planned: list[tuple[RowResult, directory_services.NewPractitioner, Credential | None]] = []
+        for line, raw, cells in parsed:
             if len(raw) != len(header):
                 result = RowResult(line, "", REJECTED, reason=f"Expected {len(header)} cells, found {len(raw)}.")
             else:
-                cells.update({column: value.strip() for column, value in zip(header, raw)})
-                result = _import_row(cells, lookups, line=line, seen=seen, user=user, today=today)
+                result = _import_row(cells, lookups, line=line, seen=seen, planned=planned, user=user, today=today)
             report.rows.append(result)
             if progress:
                 progress(1)
         report.applied = not dry_run and not report.rejected
+        if report.applied and planned:
+            created = directory_services.practitioners_create_many(
+                clinic=clinic, practitioners=[new for _, new, _ in planned]
+            )
+            licenses = []
+            for (result, _, license_), practitioner in zip(planned, created):
+                result.practitioner_id = practitioner.pk
+                if license_ is not None:
+                    license_.practitioner = practitioner
+                    licenses.append(license_)
+            services.credentials_submit_many(credentials=licenses, submitted_by=user, today=today)
         if not report.applied:
             transaction.set_rollback(True)
     if not report.applied:
@@ -383,7 +583,7 @@ def roster_import(
     return report
 
 
-def _import_row(cells: dict, lookups: _Lookups, *, line: int, seen: dict, user, today) -> RowResult:
+def _import_row(cells: dict, lookups: _Lookups, *, line: int, seen: dict, planned: list, user, today) -> RowResult:
     if cells["npi"]:
         key = ("npi", cells["npi"])
     elif cells["email"]:
@@ -394,6 +594,20 @@ def _import_row(cells: dict, lookups: _Lookups, *, line: int, seen: dict, user, 
         return RowResult(line, cells["name"], REJECTED, reason=f"The same practitioner as line {seen[key]} ({key[0]}).")
     seen[key] = line
     try:
+        facts = _row_facts(cells, lookups)
+        practitioner_id = lookups.match(npi=facts.npi, email=facts.email, name=facts.name)
+        if practitioner_id is None:
+            earlier = lookups.planned_line(npi=facts.npi, email=facts.email, name=facts.name)
+            if earlier is not None:
+                raise RowRejected(f"The same practitioner as line {earlier[0]} ({earlier[1]}).")
+            new, license_ = _plan_new(facts, lookups, today=today)
+            lookups.plan(npi=facts.npi, email=facts.email, name=facts.name, line=line)
+            result = RowResult(line, facts.name, CREATED, license="submitted" if license_ else None)
+            planned.append((result, new, license_))
+            return result
+        unchanged, license_action = _unchanged(facts, practitioner_id, lookups)
+        if unchanged:
+            return RowResult(line, facts.name, UNCHANGED, practitioner_id=practitioner_id, license=license_action)
         with transaction.atomic():
             result = _apply_row(cells, lookups, user=user, today=today)
     except RowRejected as exc:

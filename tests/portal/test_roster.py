@@ -327,3 +327,47 @@ def test_a_queued_job_runs_once_however_often_its_task_is_delivered(clinic, down
     assert services.roster_import_run(job_id=job.pk, today=today).status == "done"  # a duplicate delivery
     assert Practitioner.objects.count() == 3
     assert RosterImport.objects.get(pk=job.pk).report["created"] == 3
+
+
+def test_a_mixed_file_creates_in_bulk_updates_one_by_one_and_keeps_every_rule(
+    client_for, clinic_user, clinic, downtown, ballard, today
+):
+    client = client_for(clinic_user)
+    assert upload(client, clinic, ROSTER).json()["created"] == 3
+    content = csv_file(
+        # Ken changes (another location); Rosa is as she was; two new people whose names make one slug.
+        "Ken Ito,ken@harbor.example,DC,,Ballard,headaches,,ja,,,,",
+        "Rosa Delgado,rosa@harbor.example,PT,1234567893,Downtown;Ballard,neck-pain;Low back pain,intramuscular-stimulation,en;Spanish,WA,PT60012345,2016-05-01,2027-05-01",
+        "Sam Lee,sam.one@harbor.example,PT,,Downtown,,,,WA,PT70000001,2019-01-01,2027-01-01",
+        "Sam Lée,sam.two@harbor.example,PT,,Ballard,,,,,,,",
+    )
+    body = upload(client, clinic, content).json()
+    assert [(row["name"], row["action"], row["license"]) for row in body["rows"]] == [
+        ("Ken Ito", "updated", None),
+        ("Rosa Delgado", "unchanged", "unchanged"),
+        ("Sam Lee", "created", "submitted"),
+        ("Sam Lée", "created", None),
+    ]
+    ken = Practitioner.objects.get(name="Ken Ito")
+    assert list(ken.listings.values_list("location_id", flat=True)) == [ballard.pk]
+    sams = Practitioner.objects.filter(name__in=["Sam Lee", "Sam Lée"]).order_by("id")
+    assert [sam.slug for sam in sams] == ["sam-lee", "sam-lee-2"]
+    assert [row["practitioner_id"] for row in body["rows"][2:]] == [sam.pk for sam in sams]
+    first = sams[0].listings.get()
+    assert (first.location_id, first.point, first.state) == (downtown.pk, downtown.point, "WA")
+    license_ = Credential.objects.get(practitioner=sams[0])
+    assert (license_.status, license_.license_number, license_.profession) == (Status.PENDING, "PT70000001", "PT")
+    assert not Credential.objects.filter(practitioner=sams[1]).exists()
+
+
+def test_a_later_row_naming_a_new_practitioner_of_an_earlier_row_is_rejected(
+    client_for, clinic_user, clinic, downtown, today
+):
+    content = csv_file(
+        "Sam Lee,sam.one@harbor.example,PT,,Downtown,,,,,,,",
+        "Sam Lee,sam.two@harbor.example,PT,,Downtown,,,,,,,",
+    )
+    body = upload(client_for(clinic_user), clinic, content).json()
+    assert body["status"] == "rejected"
+    assert body["rows"][1]["reason"] == "The same practitioner as line 2 (name)."
+    assert not Practitioner.objects.exists()
