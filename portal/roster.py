@@ -399,21 +399,8 @@ def _plan_new(facts: _RowFacts, lookups: _Lookups, *, today: datetime.date):
 
 def _apply_row(cells: dict, lookups: _Lookups, *, user, today: datetime.date) -> RowResult:
     """Apply one row (inside the file's transaction); raises RowRejected or ValidationError."""
-    name = cells["name"]
-    if not name:
-        raise RowRejected("name: required.")
-    profession = lookups.professions.get(cells["profession"].lower())
-    if profession is None:
-        raise RowRejected(f"profession: unknown '{cells['profession']}' (known: {', '.join(Profession.values)}).")
-    location_cells = _split(cells["location"])
-    if not location_cells:
-        raise RowRejected("location: required.")
-    locations = list({location.pk: location for location in map(lookups.location, location_cells)}.values())
-    terms = {
-        relation: lookups.term_list(relation, cells[relation])
-        for relation in directory_services.PRACTITIONER_TERMS
-        if cells[relation]
-    }
+    facts = _row_facts(cells, lookups)
+    name, profession, locations, terms = facts.name, facts.profession, facts.locations, facts.terms
 
     data: directory_services.PractitionerChanges = {"name": name, "profession": profession}
     for column in ("email", "npi"):
