@@ -78,7 +78,12 @@ class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
 
     practitioner = PractitionerSummarySerializer(read_only=True)
     name = serializers.CharField(source="display_name", read_only=True)
-    technique = SlugRelatedField(slug_field="slug", read_only=True)
+    # Blank where the kind has none (a certification has no state, profession or, while
+    # pending, method): declared so, or the schema would promise one of the choices.
+    jurisdiction = serializers.ChoiceField(choices=USState.choices, allow_blank=True, read_only=True)
+    profession = serializers.ChoiceField(choices=Profession.choices, allow_blank=True, read_only=True)
+    method = serializers.ChoiceField(choices=Method.choices, allow_blank=True, read_only=True)
+    technique = SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     has_document = serializers.SerializerMethodField()
     document_url = serializers.SerializerMethodField()
     review_due = serializers.SerializerMethodField()
@@ -115,7 +120,7 @@ class CredentialSerializer(ExpiredMixin, serializers.ModelSerializer):
     def get_has_document(self, obj):
         return bool(obj.document)
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_document_url(self, obj):
         if not obj.document:
             return None
@@ -182,6 +187,8 @@ class PublicCredentialSerializer(serializers.ModelSerializer):
     """
 
     name = serializers.CharField(source="display_name", read_only=True)
+    # Blank for a certification or a training record, which no state issues.
+    jurisdiction = serializers.ChoiceField(choices=USState.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = Credential

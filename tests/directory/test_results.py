@@ -34,6 +34,19 @@ def assert_conforms(schema: dict, node: dict, value, where: str = "result") -> N
     if value is None:
         assert node.get("nullable"), f"{where} is null but not nullable"
         return
+    options = node.get("oneOf") or node.get("anyOf")
+    if options:
+        for option in options:
+            try:
+                assert_conforms(schema, option, value, where)
+                return
+            except AssertionError:
+                continue
+        raise AssertionError(f"{where}: {value!r} matches none of its schema's options")
+    if "enum" in node:
+        assert value in node["enum"], f"{where}: {value!r} is not one of {node['enum']}"
+    if "type" not in node:
+        return
     assert isinstance(value, TYPES[node["type"]]), f"{where}: {value!r} is not {node['type']}"
     if node["type"] == "object" and "properties" in node:
         assert set(value) == set(node["properties"]), where

@@ -169,3 +169,17 @@ def test_profile_query_count_does_not_grow_with_credentials(api, today, practiti
     with django_assert_max_num_queries(10):
         response = api.get(f"/api/v1/practitioners/{practitioner.slug}/")
     assert len(response.json()["credentials"]) == 5
+
+
+def test_a_profile_with_every_kind_of_credential_is_exactly_what_the_schema_publishes(api, today, practitioner):
+    from tests.credentials.factories import CredentialFactory, verified
+    from tests.directory.test_results import assert_conforms, published_schema
+
+    verified(CredentialFactory(practitioner=practitioner))
+    verified(CredentialFactory(practitioner=practitioner, certification=True))
+    verified(CredentialFactory(practitioner=practitioner, training=True))
+    schema = published_schema(api)
+    operation = schema["paths"]["/api/v1/practitioners/{slug}/"]["get"]
+    body = api.get(f"/api/v1/practitioners/{practitioner.slug}/").json()
+    assert len(body["credentials"]) == 3
+    assert_conforms(schema, operation["responses"]["200"]["content"]["application/json"]["schema"], body)
