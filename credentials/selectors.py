@@ -4,13 +4,16 @@ and the public part of a practitioner's credentials for the profile."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from core.permissions import is_admin
 from directory.models import ClinicMembership, Listing, Practitioner
 
-from .models import Credential, StateRule, Status, Verification
+from . import qualification
+from .models import Credential, Kind, StateRule, Status, Verification, default_rule
 
 PUBLIC_CREDENTIALS_ATTR = "public_credentials_prefetched"
 
@@ -123,3 +126,78 @@ def expiring_credentials(*, clinic) -> QuerySet[Credential]:
         .select_related("practitioner", "technique")
         .order_by("expires_on", "practitioner__name", "id")
     )
+
+
+@dataclass(frozen=True)
+class QualificationBasis:
+    """Why a practitioner is (or is not) listed as qualified at a location: the state's rule,
+    the license that satisfies it, and the hours counted. Public facts only (no number)."""
+
+    state: str
+    qualified: bool
+    qualified_until: datetime.date | None
+    rule: dict
+    license: dict | None
+    verified_training_hours: int
+
+
+def qualification_basis(
+    practitioner: Practitioner, listings: Iterable[Listing], *, today: datetime.date
+) -> dict[int, QualificationBasis]:
+    """{listing id: QualificationBasis} for the practitioner's listings, on `today`.
+
+    The rule is the state's row (or the platform default, said so); the license is the
+    verified one valid today in that state for the practitioner's own profession, latest
+    expiry first, as qualification counts it. `qualified_until` is the last qualified day,
+    or None when not qualified today or qualified with no end in sight.
+    """
+    listings = list(listings)
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in={listing.state for listing in listings})}
+    licenses = sorted(
+        (
+            credential
+            for credential in public_credentials(practitioner, today=today)
+            if credential.kind == Kind.LICENSE and credential.profession == practitioner.profession
+        ),
+        key=lambda credential: credential.expires_on or qualification.QUALIFIED_INDEFINITELY,
+        reverse=True,
+    )
+    basis = {}
+    for listing in listings:
+        row = rows.get(listing.state)
+        if row is None:
+            rule = {
+                "dry_needling_permitted": True,
+                "professions_permitted": None,
+                "min_training_hours": default_rule().min_training_hours,
+                "min_years_licensed": None,
+                "source": "Platform default: no rule for this state on record",
+                "checked_on": None,
+            }
+        else:
+            rule = {
+                "dry_needling_permitted": row.dry_needling_permitted,
+                "professions_permitted": list(row.permitted_professions or []),
+                "min_training_hours": row.effective_min_training_hours,
+                "min_years_licensed": row.min_years_licensed,
+                "source": row.source,
+                "checked_on": row.checked_on,
+            }
+        license_ = next((credential for credential in licenses if credential.jurisdiction == listing.state), None)
+        qualified = listing.is_qualified(today)
+        until = listing.qualified_until if qualified else None
+        basis[listing.pk] = QualificationBasis(
+            state=listing.state,
+            qualified=qualified,
+            qualified_until=None if until == qualification.QUALIFIED_INDEFINITELY else until,
+            rule=rule,
+            license=None
+            if license_ is None
+            else {
+                "jurisdiction": license_.jurisdiction,
+                "profession": license_.profession,
+                "expires_on": license_.expires_on,
+            },
+            verified_training_hours=practitioner.verified_training_hours,
+        )
+    return basis

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from core import clock
 from credentials.models import Kind
-from credentials.selectors import public_credentials
+from credentials.selectors import public_credentials, qualification_basis
 from directory.models import CONSULTATION_MESSAGE_MAX_LENGTH, Language, Profession, Specialty, Technique
 
 from . import selectors
@@ -45,8 +45,10 @@ def practitioner_page(request, slug):
     practitioner = get_object_or_404(selectors.practitioner_profiles(), slug=slug)
     today = clock.today()
     listings = list(practitioner.listings.all())
+    basis = qualification_basis(practitioner, listings, today=today)
     for listing in listings:
         listing.qualified_today = listing.is_qualified(today)
+        listing.basis = basis[listing.pk]
     credentials = public_credentials(practitioner, today=today)
     return render(
         request,

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core import clock
-from credentials.selectors import public_credentials
+from credentials.selectors import public_credentials, qualification_basis
 from credentials.serializers import PublicCredentialSerializer
 from directory.models import Practitioner
 from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
@@ -16,13 +16,46 @@ from directory.serializers import LanguageSerializer, LocationSerializer, Vocabu
 from .models import RosterImport
 
 
+class QualificationRuleSerializer(serializers.Serializer):
+    dry_needling_permitted = serializers.BooleanField()
+    professions_permitted = serializers.ListField(
+        child=serializers.CharField(), allow_null=True, help_text="Null: every profession (no state rule on record)."
+    )
+    min_training_hours = serializers.IntegerField()
+    min_years_licensed = serializers.IntegerField(allow_null=True)
+    source = serializers.CharField()
+    checked_on = serializers.DateField(allow_null=True)
+
+
+class QualificationLicenseSerializer(serializers.Serializer):
+    """The license that counts in the location's state; never its number."""
+
+    jurisdiction = serializers.CharField()
+    profession = serializers.CharField()
+    expires_on = serializers.DateField(allow_null=True)
+
+
+class QualificationSerializer(serializers.Serializer):
+    """Why the practitioner is (or is not) listed as qualified at this location."""
+
+    state = serializers.CharField()
+    qualified = serializers.BooleanField()
+    qualified_until = serializers.DateField(
+        allow_null=True, help_text="The last qualified day; null when not qualified, or with no end in sight."
+    )
+    rule = QualificationRuleSerializer()
+    license = QualificationLicenseSerializer(allow_null=True)
+    verified_training_hours = serializers.IntegerField()
+
+
 class PractitionerLocationSerializer(LocationSerializer):
-    """A location on a practitioner's profile, with whether they are qualified there."""
+    """A location on a practitioner's profile, with whether they are qualified there and why."""
 
     qualified = serializers.BooleanField(read_only=True)
+    qualification = QualificationSerializer(read_only=True)
 
     class Meta(LocationSerializer.Meta):
-        fields = [*LocationSerializer.Meta.fields, "qualified"]
+        fields = [*LocationSerializer.Meta.fields, "qualified", "qualification"]
 
 
 class PractitionerProfileSerializer(serializers.ModelSerializer):
@@ -56,12 +89,20 @@ class PractitionerProfileSerializer(serializers.ModelSerializer):
         ]
 
     def _locations(self, obj):
+        # Asked twice (qualified, locations): worked out once per practitioner.
+        cached = getattr(obj, "_profile_locations", None)
+        if cached is not None:
+            return cached
         today = clock.today_from(self.context)
+        listings = list(obj.listings.all())
+        basis = qualification_basis(obj, listings, today=today)
         locations = []
-        for listing in obj.listings.all():
+        for listing in listings:
             location = listing.location
             location.qualified = listing.is_qualified(today)
+            location.qualification = basis[listing.pk]
             locations.append(location)
+        obj._profile_locations = locations
         return locations
 
     @extend_schema_field(OpenApiTypes.BOOL)
