@@ -427,8 +427,26 @@ from .expiry.models import (  # noqa: E402
     ScanRun,
     Threshold,
 )
+from .screening.models import (  # noqa: E402
+    BoardLookup,
+    Exclusion,
+    ExclusionDecision,
+    ExclusionMatch,
+    MatchBasis,
+    MatchStatus,
+    NppesRecord,
+    TrainingProvider,
+)
 
 __all__ = [
+    "BoardLookup",
+    "Exclusion",
+    "ExclusionDecision",
+    "ExclusionMatch",
+    "MatchBasis",
+    "MatchStatus",
+    "NppesRecord",
+    "TrainingProvider",
     "THRESHOLD_DAYS",
     "THRESHOLD_RANK",
     "ClinicDigest",
