@@ -288,6 +288,9 @@ MAP_TILE_ATTRIBUTION = env.str(
 # zero; this is the minimum of verified dry needling training hours there
 # (the API shows it next to the state rules).
 PLATFORM_DEFAULT_MIN_TRAINING_HOURS = env.int("PLATFORM_DEFAULT_MIN_TRAINING_HOURS", default=50)
+# The verification workspace's service level: a queue item waiting longer than this many
+# business days is counted (and marked) as over it.
+VERIFY_SLA_BUSINESS_DAYS = env.int("VERIFY_SLA_BUSINESS_DAYS", default=5)
 
 # Roster import (CSV): bounded before a row is applied. The import is set-based and runs
 # as a job: 10,000 new practitioners with licenses took 6.3 s (bench/roster.py), a

@@ -11,7 +11,9 @@ A practitioner is qualified at a location on a date D when, on D:
    rule of its own);
 4. where the state asks for years of licensed practice, their earliest
    verified license of that profession (in any state: boards count licensed
-   practice anywhere) was issued at least that many whole years before D.
+   practice anywhere) was issued at least that many whole years before D;
+5. they are not on the federal exclusion list (a screening match that an
+   admin has not dismissed).
 
 The services feed these functions from the database and store the answer
 as `Listing.qualified_from` and `Listing.qualified_until`; the search
@@ -130,7 +132,13 @@ def qualified_until(
 
 
 def qualified_window(
-    credentials: Iterable[CredentialFacts], rule: Rule, profession: str, state: str, today: datetime.date
+    credentials: Iterable[CredentialFacts],
+    rule: Rule,
+    profession: str,
+    state: str,
+    today: datetime.date,
+    *,
+    excluded: bool = False,
 ) -> tuple[datetime.date, datetime.date] | None:
     """(first, last): the first run of qualified days that ends on or after today.
 
@@ -143,7 +151,12 @@ def qualified_window(
     cannot be issued in the future (the services refuse them), and then
     there is only one run: once a license or training lapses nothing can
     bring it back but a new credential, which recomputes the run.
+
+    Someone `excluded` (on the federal exclusion list, the match not dismissed)
+    is qualified on no day, whatever they hold.
     """
+    if excluded:
+        return None
     credentials = list(credentials)
     starts = {today}
     for c in credentials:

@@ -7,13 +7,27 @@ import datetime
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    Case,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from core.permissions import is_admin
 from directory.models import ClinicMembership, Listing, Practitioner
 
 from . import qualification
-from .models import Credential, Kind, StateRule, Status, Verification, default_rule
+from .models import Action, Credential, Kind, StateRule, Status, Verification, default_rule
 
 PUBLIC_CREDENTIALS_ATTR = "public_credentials_prefetched"
 
@@ -62,6 +76,33 @@ def verification_queue(*, today: datetime.date) -> QuerySet[Credential]:
             queue_rank=Case(When(status=Status.PENDING, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("queue_rank", "next_review_due", "created_at", "id")
+    )
+
+
+def workspace_queue(*, today: datetime.date) -> QuerySet[Credential]:
+    """The verification queue (same order) with `submitted_at` on each item: when it was
+    submitted, or last resubmitted by its clinic. A pending item waits from then; a
+    review-due one from its `next_review_due` (see waiting_day)."""
+    last_resubmit = (
+        Verification.objects.filter(credential_id=OuterRef("pk"), action=Action.RESUBMIT)
+        .order_by("-decided_at")
+        .values("decided_at")[:1]
+    )
+    return verification_queue(today=today).annotate(submitted_at=Coalesce(Subquery(last_resubmit), F("created_at")))
+
+
+def waiting_day(item: Credential) -> datetime.date:
+    """The day a queue item (from workspace_queue) started waiting for a decision."""
+    if item.status == Status.PENDING:
+        return timezone.localdate(item.submitted_at)
+    return item.next_review_due
+
+
+def waiting_before(queryset: QuerySet[Credential], day: datetime.date) -> QuerySet[Credential]:
+    """Queue items (from workspace_queue) that started waiting before `day` (in TIME_ZONE)."""
+    start = timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+    return queryset.filter(
+        Q(status=Status.PENDING, submitted_at__lt=start) | Q(status=Status.VERIFIED, next_review_due__lt=day)
     )
 
 

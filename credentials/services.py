@@ -29,7 +29,7 @@ from core.services import model_update
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification
-from .models import Action, Credential, Kind, Method, StateRule, Status, Verification, default_rule
+from .models import Action, Credential, ExclusionMatch, Kind, Method, StateRule, Status, Verification, default_rule
 
 
 class CredentialConflict(Conflict):
@@ -487,13 +487,22 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
         )
     )
     rules = rules_for(listing["location__state"] for listing in listings)
+    # A practitioner on the exclusion list (a match not dismissed) is qualified nowhere.
+    excluded = set(
+        ExclusionMatch.objects.standing().filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True)
+    )
 
     listing_updates = []
     for listing in listings:
         practitioner = practitioners[listing["practitioner_id"]]
         state = listing["location__state"]
         window = qualification.qualified_window(
-            facts[practitioner["id"]], rules[state], practitioner["profession"], state, today
+            facts[practitioner["id"]],
+            rules[state],
+            practitioner["profession"],
+            state,
+            today,
+            excluded=practitioner["id"] in excluded,
         )
         first, last = window or (None, None)
         if (first, last) != (listing["qualified_from"], listing["qualified_until"]):
