@@ -28,6 +28,14 @@ class QueueFilter(VerificationQueueFilter):
         label="Waiting more than (business days)",
     )
 
+    LABELS = {"kind": "Kind", "state": "State", "status": "Status"}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in self.LABELS.items():
+            self.filters[name].label = label
+            self.filters[name].extra["empty_label"] = "Any"
+
     def filter_clinic(self, queryset, name, value):
         at_clinic = Listing.objects.filter(
             practitioner_id=OuterRef("practitioner_id"), location__clinic__name__icontains=value
