@@ -7,6 +7,7 @@ training providers and the state boards' license lookups are kept here by admins
 """
 
 from django.contrib import admin
+from django.db import models
 
 from ..admin import ReadOnlyAdmin, ReadOnlyInline, StaffOnlyMixin
 from .models import BoardLookup, Exclusion, ExclusionDecision, ExclusionMatch, NppesRecord, TrainingProvider
@@ -59,6 +60,7 @@ class ExclusionMatchAdmin(ReadOnlyAdmin):
 
 @admin.register(TrainingProvider)
 class TrainingProviderAdmin(StaffEditsMixin, admin.ModelAdmin):
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_display = ["name", "certifies", "source", "added_on"]
     search_fields = ["name", "certifies"]
 
