@@ -47,6 +47,10 @@ BATCH_SIZE = 5_000
 KEEP_REJECTED = 50  # rejected rows named in the report; the rest are only counted
 
 NPPES_GLOB = "npidata_pfile_*.csv"
+# Small files in the published layouts, for the demo and the tests (see samples/make_samples.py).
+SAMPLES = Path(__file__).resolve().parent / "samples"
+SAMPLE_NPPES = SAMPLES / "npidata_pfile_sample.csv"
+SAMPLE_LEIE = SAMPLES / "leie_sample.csv"
 
 NPPES_NAMES = {
     "npi": "NPI",

@@ -18,9 +18,8 @@ from tests.factories import PractitionerFactory
 
 pytestmark = pytest.mark.django_db
 
-SAMPLES = Path(imports.__file__).parent / "samples"
-NPPES_SAMPLE = SAMPLES / "npidata_pfile_sample.csv"
-LEIE_SAMPLE = SAMPLES / "leie_sample.csv"
+NPPES_SAMPLE = imports.SAMPLE_NPPES
+LEIE_SAMPLE = imports.SAMPLE_LEIE
 
 
 def npi(n: int) -> str:
