@@ -245,7 +245,9 @@ NPPES_VALUES = (
 )
 
 
-def _nppes_row(row: list[str], width: int, cols: dict[str, int], license_cols: list[dict[str, int]]) -> tuple:
+def _nppes_row(
+    row: list[str], width: int, cols: dict[str, int], license_cols: list[tuple[int, int, int, int]]
+) -> tuple:
     if len(row) != width:
         raise RowError(f"{len(row)} columns where the header has {width}")
     npi = row[cols["npi"]].strip()
@@ -257,17 +259,16 @@ def _nppes_row(row: list[str], width: int, cols: dict[str, int], license_cols: l
     if entity_type not in {"1", "2"} and not (entity_type == "" and deactivated_on):
         raise RowError(f"'Entity Type Code' must be 1 or 2 (only a deactivated NPI has none): {entity_type!r}")
     licenses = []
-    for group in license_cols:
-        taxonomy = row[group["taxonomy"]].strip()
-        number = row[group["number"]].strip()
-        if not (taxonomy or number):
+    for taxonomy_at, number_at, state_at, primary_at in license_cols:
+        taxonomy, number = row[taxonomy_at], row[number_at]
+        if not (taxonomy or number) or not (taxonomy.strip() or number.strip()):
             continue
         licenses.append(
             {
-                "taxonomy": taxonomy,
-                "number": number,
-                "state": row[group["state"]].strip(),
-                "primary": row[group["primary"]].strip().upper() == "Y",
+                "taxonomy": taxonomy.strip(),
+                "number": number.strip(),
+                "state": row[state_at].strip(),
+                "primary": row[primary_at].strip().upper() == "Y",
             }
         )
     return (
@@ -276,7 +277,7 @@ def _nppes_row(row: list[str], width: int, cols: dict[str, int], license_cols: l
         _fit(row[cols["last_name"]].strip(), 120, NPPES_NAMES["last_name"]),
         _fit(row[cols["first_name"]].strip(), 120, NPPES_NAMES["first_name"]),
         _fit(row[cols["organization_name"]].strip(), 300, NPPES_NAMES["organization_name"]),
-        json.dumps(licenses, separators=(",", ":")),
+        json.dumps(licenses, separators=(",", ":")) if licenses else "[]",
         deactivated_on,
         reactivated_on,
     )
@@ -334,7 +335,7 @@ def nppes_import(*, path: Path | str, batch_size: int = BATCH_SIZE, progress: Pr
             _, header, _ = next(rows)
             cols = _columns(path_, header, NPPES_NAMES)
             license_cols = [
-                _columns(path_, header, {k: v.format(n=n) for k, v in NPPES_LICENSE_NAMES.items()})
+                tuple(_columns(path_, header, {k: v.format(n=n) for k, v in NPPES_LICENSE_NAMES.items()}).values())
                 for n in range(1, TAXONOMY_GROUPS + 1)
             ]
             width = len(header)
