@@ -456,6 +456,14 @@ def leie_import(
 
         fields = ", ".join(LEIE_COLUMNS)
         with connection.cursor() as cursor:
+            cursor.execute(f"SELECT EXISTS (SELECT 1 FROM {LEIE_STAGE})")
+            if not cursor.fetchone()[0]:
+                # The file is the whole list: an empty (or wholly malformed) one would remove every exclusion.
+                raise ImportFileError(
+                    f"no valid row in {', '.join(Path(f).name for f in report.files)} "
+                    f"({report.read} read, {report.rejected} rejected); the exclusion list was left as it was."
+                    + "".join(f"\n  {rejected}" for rejected in report.rejections[:5])
+                )
             cursor.execute(f"CREATE INDEX ON {LEIE_STAGE} (row_key)")
             cursor.execute(f"ANALYZE {LEIE_STAGE}")
             cursor.execute(

@@ -340,6 +340,7 @@ def test_many_rejections_are_counted_and_the_first_named(tmp_path, today):
         leie_row(last_name=f"P{n}", npi="1", excluded_on=datetime.date(2020, 1, 1))
         for n in range(imports.KEEP_REJECTED + 5)
     ]
+    rows.append(leie_row(last_name="Valid", excluded_on=datetime.date(2020, 1, 1)))
     path = write_csv(tmp_path / "UPDATED.csv", LEIE_HEADER, rows)
 
     out, _ = run("import_leie", path)
@@ -348,3 +349,15 @@ def test_many_rejections_are_counted_and_the_first_named(tmp_path, today):
     assert f"Rejected rows (the first {imports.KEEP_REJECTED}):" in out
     assert f"line {imports.KEEP_REJECTED + 1}:" in out
     assert f"line {imports.KEEP_REJECTED + 2}:" not in out
+
+
+def test_an_empty_or_wholly_malformed_list_removes_nothing(tmp_path, today):
+    imports.leie_import(path=LEIE_SAMPLE)
+    before = stored(Exclusion, "row_key")
+    empty = write_csv(tmp_path / "UPDATED.csv", LEIE_HEADER, [])
+    with pytest.raises(CommandError, match="no valid row in UPDATED.csv \\(0 read, 0 rejected\\); the exclusion list"):
+        run("import_leie", empty)
+    bad = write_csv(tmp_path / "UPDATED.csv", LEIE_HEADER, [leie_row(last_name="X", npi="1")])
+    with pytest.raises(CommandError, match="\\(1 read, 1 rejected\\)[^\\n]*\\n  UPDATED.csv line 2: 'NPI' is not"):
+        run("import_leie", bad)
+    assert stored(Exclusion, "row_key") == before
