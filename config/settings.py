@@ -178,12 +178,23 @@ CELERY_TASK_ACKS_LATE = True
 # The nightly expiry scan (credentials.tasks.scan_credentials), in CELERY_TIMEZONE.
 SCAN_HOUR = env.int("SCAN_HOUR", default=2)
 SCAN_MINUTE = env.int("SCAN_MINUTE", default=30)
+# Exclusion screening (credentials.tasks.screen_exclusions) against the imported OIG list:
+# monthly, on this day of the month at this time.
+EXCLUSION_SCREEN_DAY = env.int("EXCLUSION_SCREEN_DAY", default=1)
+EXCLUSION_SCREEN_HOUR = env.int("EXCLUSION_SCREEN_HOUR", default=3)
+EXCLUSION_SCREEN_MINUTE = env.int("EXCLUSION_SCREEN_MINUTE", default=15)
 # The consultation requests' outbox: requests whose clinic could not be mailed yet.
 CONSULTATION_SWEEP_MINUTES = env.int("CONSULTATION_SWEEP_MINUTES", default=5)
 CELERY_BEAT_SCHEDULE = {
     "scan-credentials": {
         "task": "credentials.tasks.scan_credentials",
         "schedule": crontab(hour=SCAN_HOUR, minute=SCAN_MINUTE),
+    },
+    "screen-exclusions": {
+        "task": "credentials.tasks.screen_exclusions",
+        "schedule": crontab(
+            day_of_month=EXCLUSION_SCREEN_DAY, hour=EXCLUSION_SCREEN_HOUR, minute=EXCLUSION_SCREEN_MINUTE
+        ),
     },
     "deliver-consultation-requests": {
         "task": "directory.tasks.deliver_consultation_requests",

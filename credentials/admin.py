@@ -391,3 +391,6 @@ class StateRuleAdmin(StaffOnlyMixin, admin.ModelAdmin):
 
 # The expiry outbox's admin (credentials/expiry/admin.py) registers with this site too.
 from .expiry import admin as expiry_admin  # noqa: E402,F401
+
+# So do the screening data's (credentials/screening/admin.py).
+from .screening import admin as screening_admin  # noqa: E402,F401

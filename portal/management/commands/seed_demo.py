@@ -10,6 +10,8 @@ from tqdm import tqdm
 
 from core import clock
 from core.cli import iso_date
+from credentials.screening import imports
+from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Practitioner
 from portal import demo
 from portal.demo.credentials import demo_credentials
@@ -91,6 +93,9 @@ class Command(BaseCommand):
             started = time.perf_counter()
             result.counts.update(self.seed_credentials(seed=seed, today=today, progress=verbosity > 0))
             result.seconds["credentials"] = time.perf_counter() - started
+            started = time.perf_counter()
+            result.counts.update(self.seed_screening(today=today))
+            result.seconds["screening"] = time.perf_counter() - started
         elapsed = time.perf_counter() - began
         if verbosity:
             self.stdout.write(f"Seeded a demo directory on {connection.vendor} (COPY), seed {seed}:")
@@ -99,6 +104,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name:<{width}}  {count:>10,}")
             stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.seconds.items())
             self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s ({stages})."))
+
+    def seed_screening(self, *, today: datetime.date | None) -> dict[str, int]:
+        """The sample NPPES file and exclusion list (made for seed 1), then screening: with the
+        default seed, two demo practitioners are found on the exclusion list."""
+        today = today or clock.today()
+        nppes = imports.nppes_import(path=imports.SAMPLE_NPPES)
+        leie = imports.leie_import(path=imports.SAMPLE_LEIE, today=today)
+        screened = exclusions_screen(today=today)
+        return {
+            "nppes records": nppes.created + nppes.updated + nppes.unchanged,
+            "exclusions": leie.created + leie.unchanged,
+            "exclusion matches": screened.created,
+        }
 
     def seed_credentials(self, *, seed: int, today: datetime.date | None, progress: bool) -> dict[str, int]:
         """Credentials for every practitioner, then their qualification from them, in chunks."""
