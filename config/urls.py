@@ -12,6 +12,7 @@ urlpatterns = [
     path("", pages.search_page, name="search-page"),
     path("practitioners/<slug:slug>/", pages.practitioner_page, name="practitioner-page"),
     path("dry-needling-right-for-me/", pages.right_for_me_page, name="right-for-me"),
+    path("clinic/", include("portal.clinic.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),

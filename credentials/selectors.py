@@ -11,6 +11,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, 
 
 from core.permissions import is_admin
 from directory.models import ClinicMembership, Listing, Practitioner
+from directory.states import USState
 
 from . import qualification
 from .models import Credential, Kind, StateRule, Status, Verification, default_rule
@@ -107,6 +108,12 @@ def renewals(prefix: str = "") -> QuerySet[Credential]:
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef(f"{prefix}expires_on")))
 
 
+def clinic_credentials(clinic) -> QuerySet[Credential]:
+    """Credentials of the practitioners listed at the clinic's locations (what its pages show)."""
+    at_clinic = Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__clinic=clinic)
+    return Credential.objects.filter(Exists(at_clinic)).select_related("practitioner", "technique", "submitted_by")
+
+
 def expiring_credentials(*, clinic) -> QuerySet[Credential]:
     """The clinic's practitioners' credentials that expire, soonest first: what the clinic
     must renew (filters.ExpiringCredentialFilter sets the window).
@@ -201,3 +208,57 @@ def qualification_basis(
             verified_training_hours=practitioner.verified_training_hours,
         )
     return basis
+
+
+def _pending_now(credential: Credential, today: datetime.date) -> bool:
+    """A pending credential that would count today once verified (issued, not expired)."""
+    return credential.status == Status.PENDING and credential.issued_on <= today and not credential.is_expired(today)
+
+
+def qualification_gaps(
+    practitioner: Practitioner, listings: Iterable[Listing], *, today: datetime.date
+) -> dict[int, list[str]]:
+    """{listing id: what is missing there, in plain words}: empty where the practitioner is
+    qualified today. Worked out by qualification.shortfalls (the rule itself) from every
+    credential the practitioner has, with what is pending verification said beside it
+    ("needs 50 verified training hours, has 24 verified + 30 pending")."""
+    listings = list(listings)
+    credentials = list(Credential.objects.filter(practitioner=practitioner))
+    verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in={listing.state for listing in listings})}
+    pending = [credential for credential in credentials if _pending_now(credential, today)]
+    pending_hours = sum(credential.hours or 0 for credential in pending if credential.kind == Kind.TRAINING)
+    profession = practitioner.profession
+    gaps = {}
+    for listing in listings:
+        state = listing.state
+        state_name = USState(state).label
+        row = rows.get(state)
+        rule = row.as_rule() if row is not None else default_rule()
+        pending_license = any(
+            credential.kind == Kind.LICENSE and credential.jurisdiction == state and credential.profession == profession
+            for credential in pending
+        )
+        waiting = " (one is pending verification)" if pending_license else ""
+        lines = []
+        for shortfall in qualification.shortfalls(verified_facts, rule, profession, state, today):
+            if shortfall.what == qualification.NOT_PERMITTED:
+                lines.append(f"{state_name} does not allow dry needling.")
+            elif shortfall.what == qualification.PROFESSION_NOT_PERMITTED:
+                allowed = ", ".join(sorted(rule.professions or ()))
+                lines.append(f"{state_name} allows only {allowed} to dry-needle, not {profession}.")
+            elif shortfall.what == qualification.NO_LICENSE:
+                lines.append(f"Needs a verified {profession} license from {state_name}{waiting}.")
+            elif shortfall.what == qualification.LICENSE_EXPIRED:
+                lines.append(f"{state_name} license expired {shortfall.expired_on.isoformat()}{waiting}.")
+            elif shortfall.what == qualification.TRAINING_HOURS:
+                extra = f" + {pending_hours} pending" if pending_hours else ""
+                lines.append(f"Needs {shortfall.needed} verified training hours, has {shortfall.has} verified{extra}.")
+            elif shortfall.what == qualification.YEARS_LICENSED:
+                lines.append(
+                    f"{state_name} requires {shortfall.needed} year{'s' if shortfall.needed != 1 else ''} licensed: "
+                    f"licensed since {shortfall.licensed_since.isoformat()}, "
+                    f"qualifies on {shortfall.qualifies_on.isoformat()}."
+                )
+        gaps[listing.pk] = lines
+    return gaps
