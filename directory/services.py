@@ -232,6 +232,7 @@ def invitation_send(*, invitation_id: int, token: str) -> None:
                 "",
                 f"    {token}",
                 "",
+                "In a browser: open /clinic/join/ on the directory's site and enter the code.",
                 "API: POST /api/v1/invitations/accept/ with the code as `token`.",
                 f"The invitation is valid until {timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M %Z}.",
             ]

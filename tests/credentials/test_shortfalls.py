@@ -15,7 +15,8 @@ ON = datetime.date(2026, 3, 1)
 D = datetime.date
 
 
-def license_(state="WA", issued=D(2020, 1, 1), expires=D(2027, 1, 1), status=q.VERIFIED, profession="PT"):
+def license_(state="WA", issued=None, expires=None, status=q.VERIFIED, profession="PT"):
+    issued, expires = issued or D(2020, 1, 1), expires or D(2027, 1, 1)
     return q.CredentialFacts(q.LICENSE, status, issued, expires, state, profession)
 
 
