@@ -116,6 +116,9 @@ class TherapistForm(AccessibleForm):
     def __init__(self, *args, locations, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["locations"].queryset = locations
+        self.fields["locations"].label_from_instance = lambda location: ", ".join(
+            part for part in (location.name, location.address, location.city, location.state) if part
+        )
 
     @classmethod
     def initial_for(cls, practitioner) -> dict:
