@@ -202,7 +202,7 @@ class CredentialForm(AccessibleForm):
     license_number = forms.CharField(max_length=64, help_text="Private: never shown to patients.")
     hours = forms.IntegerField(label="Training hours", **_limits(CREDENTIAL_INPUT["hours"]))
     technique = forms.ModelChoiceField(queryset=Technique.objects.all(), required=False)
-    issued_on = forms.DateField(label="Issued (completed) on", widget=DateInput)
+    issued_on = forms.DateField(widget=DateInput)
     expires_on = forms.DateField(label="Expires on", widget=DateInput, required=False)
     document = forms.FileField(
         max_length=200,
@@ -220,6 +220,7 @@ class CredentialForm(AccessibleForm):
         if kind == Kind.LICENSE:
             self.fields["expires_on"].required = True
             self.fields["expires_on"].label = "Expires (renewal date)"
+        self.fields["issued_on"].label = "Completed on" if kind == Kind.TRAINING else "Issued on"
         if kind == Kind.CERTIFICATION:
             self.fields["name"].help_text = "The certification's name."
 

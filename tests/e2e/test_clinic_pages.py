@@ -109,7 +109,7 @@ def test_a_new_clinic_manager_lists_a_qualified_therapist(open_page, manager, do
 
     # A training record, its certificate dropped onto the drop zone.
     page.click("text=← Riley Chen")
-    page.click("text=Submit a training")
+    page.click("text=Submit a training record")
     page.fill("#id_name", "Dry Needling Level 1 and 2")
     page.fill("#id_issuer", "Northwest Needling Institute")
     page.fill("#id_hours", "60")
