@@ -43,6 +43,8 @@ from .access import clinic_page, may_manage_members
 
 PAGE_SIZE = 50
 EXPIRY_WINDOWS = (30, 60, 90)
+# Each section of the expiring view lists its soonest this many (all with ?all=1).
+EXPIRING_SHOWN = 100
 TERMINAL = (RosterImport.Status.DONE, RosterImport.Status.REJECTED, RosterImport.Status.FAILED)
 
 
@@ -465,13 +467,21 @@ def expiring(request):
         row.days_left = (row.expires_on - today).days
         key = "expired" if row.days_left < 0 else next(days for days in EXPIRY_WINDOWS if row.days_left <= days)
         groups[key].append(row)
+    show_all = request.GET.get("all") == "1"
     sections = [
-        ("expired", "Expired", groups["expired"]),
-        ("30", "Expiring within 30 days", groups[30]),
-        ("60", "Expiring in 31 to 60 days", groups[60]),
-        ("90", "Expiring in 61 to 90 days", groups[90]),
+        (key, title, rows if show_all else rows[:EXPIRING_SHOWN], len(rows))
+        for key, title, rows in (
+            ("expired", "Expired", groups["expired"]),
+            ("30", "Expiring within 30 days", groups[30]),
+            ("60", "Expiring in 31 to 60 days", groups[60]),
+            ("90", "Expiring in 61 to 90 days", groups[90]),
+        )
     ]
-    return render_page(request, "expiring.html", {"sections": sections, "today": today})
+    return render_page(
+        request,
+        "expiring.html",
+        {"sections": sections, "today": today, "shown": EXPIRING_SHOWN, "show_all": show_all},
+    )
 
 
 # --- roster import ----------------------------------------------------------

@@ -393,3 +393,14 @@ def test_join_with_an_invitation_code_as_a_new_account(as_owner, clinic, today, 
     )
     assert response["Location"] == reverse("clinic:sign-in")
     assert clinic.memberships.get(user__username="kim").role == "staff"
+
+
+def test_a_long_expiring_section_shows_the_soonest_and_offers_all(as_staff, clinic, therapist, today, monkeypatch):
+    monkeypatch.setattr("portal.clinic.views.EXPIRING_SHOWN", 2)
+    for n, state in enumerate(("WA", "OR", "CA")):
+        CredentialFactory(practitioner=therapist, expires_on=today + datetime.timedelta(days=5 + n), jurisdiction=state)
+    url = reverse("clinic:expiring", args=[clinic.pk])
+    page = body(as_staff.get(url))
+    assert "Expiring within 30 days (3)" in page and "The soonest 2 of 3 are shown." in page
+    assert page.count("in 7 days") == 0 and "in 5 days" in page
+    assert "in 7 days" in body(as_staff.get(url, {"all": "1"}))
