@@ -11,6 +11,7 @@ from credentials import services as credential_services
 from credentials.models import Credential, Method
 from directory import services as directory_services
 from directory.models import ClinicMembership, Location, Practitioner
+from portal.models import RosterImport
 from tests.credentials.factories import AdminFactory, MembershipFactory, UserFactory
 from tests.factories import ClinicFactory
 
@@ -58,7 +59,12 @@ def no_sideways_scroll(page):
 def test_a_new_clinic_manager_lists_a_qualified_therapist(open_page, manager, documents, screenshot, today):
     clinic = manager
     page = open_page("/clinic/")
-    sign_in(page)
+    # With the keyboard only.
+    page.focus("#id_username")
+    page.keyboard.type("morgan")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
     expect(page.locator("h1")).to_have_text("Lakeside Movement Clinic")
     expect(page.locator("#count-therapists")).to_have_text("0")
 
@@ -71,6 +77,7 @@ def test_a_new_clinic_manager_lists_a_qualified_therapist(open_page, manager, do
     page.click("button:has-text('Add the location')")
     expect(page.locator(".flash")).to_contain_text("The location was added.")
     expect(page.locator("#location-map .pin")).to_have_count(1)
+    screenshot(page, "clinic-location-desktop")
     location = Location.objects.get(clinic=clinic)
     assert location.city == "Seattle"
 
@@ -204,6 +211,35 @@ def test_a_roster_with_a_bad_row_and_a_consultation_request(open_page, manager, 
     no_sideways_scroll(page)
     screenshot(page, "clinic-roster-report-phone")
     assert not Practitioner.objects.filter(name="Avery Lane").exists()
+
+    # A job a worker is running: the page follows it until its report is in.
+    job = RosterImport.objects.create(
+        clinic=clinic, file_name="big.csv", content=b"", dry_run=True, rows_total=1, status=RosterImport.Status.RUNNING
+    )
+    page.goto(f"/clinic/{clinic.pk}/roster/{job.pk}/")
+    expect(page.locator("#job-status")).to_contain_text("Running")
+    expect(page.locator("#job-progress")).to_be_visible()
+    report = {
+        "dry_run": True,
+        "applied": False,
+        "created": 0,
+        "updated": 0,
+        "unchanged": 1,
+        "rejected": 0,
+        "rows": [
+            {
+                "line": 2,
+                "name": "Sam Okafor",
+                "action": "unchanged",
+                "practitioner_id": therapist.pk,
+                "license": None,
+                "reason": "",
+            }
+        ],
+    }
+    RosterImport.objects.filter(pk=job.pk).update(status=RosterImport.Status.DONE, report=report)
+    expect(page.locator("#report tr.result-unchanged")).to_contain_text("Sam Okafor", timeout=15_000)
+    expect(page.locator("#job-status")).to_have_text("Done")
 
     page.goto(f"/clinic/{clinic.pk}/requests/")
     request = page.locator("#requests li")

@@ -111,3 +111,9 @@ def test_staff_see_no_members_link_and_owners_do(people, clinic, today):
     members = reverse("clinic:members", args=[clinic.pk])
     assert members not in people["staff"].get(reverse("clinic:dashboard", args=[clinic.pk])).content.decode()
     assert members in people["owner"].get(reverse("clinic:dashboard", args=[clinic.pk])).content.decode()
+
+
+def test_the_owners_page_tells_staff_why_they_cannot_open_it(people, clinic, today):
+    response = people["staff"].get(reverse("clinic:members", args=[clinic.pk]))
+    assert response.status_code == 403
+    assert "Only the clinic&#x27;s owners may manage its members." in response.content.decode()
