@@ -4,6 +4,7 @@ and the public part of a practitioner's credentials for the profile."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -222,10 +223,26 @@ def qualification_gaps(
     qualified today. Worked out by qualification.shortfalls (the rule itself) from every
     credential the practitioner has, with what is pending verification said beside it
     ("needs 50 verified training hours, has 24 verified + 30 pending")."""
-    listings = list(listings)
-    credentials = list(Credential.objects.filter(practitioner=practitioner))
+    return qualification_gaps_many({practitioner: list(listings)}, today=today)
+
+
+def qualification_gaps_many(
+    listings_of: dict[Practitioner, list[Listing]], *, today: datetime.date
+) -> dict[int, list[str]]:
+    """qualification_gaps for several practitioners (a page of a list) in two queries."""
+    credentials_of = defaultdict(list)
+    for credential in Credential.objects.filter(practitioner__in=list(listings_of)):
+        credentials_of[credential.practitioner_id].append(credential)
+    states = {listing.state for listings in listings_of.values() for listing in listings}
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    gaps = {}
+    for practitioner, listings in listings_of.items():
+        gaps.update(_gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today))
+    return gaps
+
+
+def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[str]]:
     verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
-    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in={listing.state for listing in listings})}
     pending = [credential for credential in credentials if _pending_now(credential, today)]
     pending_hours = sum(credential.hours or 0 for credential in pending if credential.kind == Kind.TRAINING)
     profession = practitioner.profession

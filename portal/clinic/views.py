@@ -194,12 +194,17 @@ def therapists(request):
         )
         queryset = queryset.filter(pk__in=expiring.values("practitioner_id"))
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+    gaps = {}
+    if chosen == "not-qualified":
+        gaps = credential_selectors.qualification_gaps_many(
+            {practitioner: practitioner.clinic_listings for practitioner in page.object_list}, today=today
+        )
     for practitioner in page.object_list:
         practitioner.listings_here = practitioner.clinic_listings
         practitioner.qualified_count = sum(listing.is_qualified(today) for listing in practitioner.clinic_listings)
-        if chosen == "not-qualified":
-            gaps = credential_selectors.qualification_gaps(practitioner, practitioner.clinic_listings, today=today)
-            practitioner.gaps = sorted({line for lines in gaps.values() for line in lines})
+        practitioner.gaps = list(
+            dict.fromkeys(line for listing in practitioner.clinic_listings for line in gaps.get(listing.pk, []))
+        )
     return render_page(
         request, "therapists.html", {"page": page, "q": query, "filter": chosen, "filters": THERAPIST_FILTERS}
     )

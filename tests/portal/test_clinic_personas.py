@@ -3,6 +3,8 @@ a member of another clinic, and anonymous. Another clinic's pages and objects ar
 (as ones that do not exist), owners' pages a 403 to staff, and anonymous visitors are
 sent to sign in."""
 
+from html.parser import HTMLParser
+
 import pytest
 from django.urls import reverse
 
@@ -117,3 +119,44 @@ def test_the_owners_page_tells_staff_why_they_cannot_open_it(people, clinic, tod
     response = people["staff"].get(reverse("clinic:members", args=[clinic.pk]))
     assert response.status_code == 403
     assert "Only the clinic&#x27;s owners may manage its members." in response.content.decode()
+
+
+class Inputs(HTMLParser):
+    """Every form control of a page, and the ids that a <label for> names or a <label> wraps."""
+
+    def __init__(self):
+        super().__init__()
+        self.controls, self.labelled, self.forms, self.tokens = [], set(), [], 0
+        self.in_label = 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "label":
+            self.in_label += 1
+            if attrs.get("for"):
+                self.labelled.add(attrs["for"])
+        elif tag in ("input", "select", "textarea") and attrs.get("type") not in ("hidden", "submit"):
+            self.controls.append((attrs.get("id"), bool(self.in_label), attrs.get("aria-label")))
+        elif tag == "form" and (attrs.get("method") or "get").lower() == "post":
+            self.forms.append(attrs)
+        elif tag == "input" and attrs.get("name") == "csrfmiddlewaretoken":
+            self.tokens += 1
+
+    def handle_endtag(self, tag):
+        if tag == "label":
+            self.in_label -= 1
+
+
+def test_every_input_has_a_label_and_every_form_a_csrf_token(people, all_pages, consultation, staff):
+    seen = 0
+    for name, url in all_pages.items():
+        response = people["owner"].get(url)
+        if not response["Content-Type"].startswith("text/html"):
+            continue
+        parser = Inputs()
+        parser.feed(response.content.decode())
+        for control_id, wrapped, aria_label in parser.controls:
+            assert wrapped or aria_label or control_id in parser.labelled, (name, control_id)
+        assert parser.tokens >= len(parser.forms), name
+        seen += len(parser.controls)
+    assert seen > 50  # the forms' inputs, the members' role choices, the filters
