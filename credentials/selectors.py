@@ -237,11 +237,36 @@ def qualification_gaps_many(
     rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
     gaps = {}
     for practitioner, listings in listings_of.items():
-        gaps.update(_gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today))
+        found = _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today)
+        gaps.update({listing_id: [line for _, line in lines] for listing_id, lines in found.items()})
     return gaps
 
 
-def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[str]]:
+def qualification_shortfall_counts(*, clinic, today: datetime.date) -> dict[str, int]:
+    """How many of the clinic's listings not qualified today miss each thing
+    (qualification.NO_LICENSE, TRAINING_HOURS, ...): the dashboard's "why"."""
+    unqualified = (
+        Listing.objects.filter(location__clinic=clinic)
+        .exclude(pk__in=Listing.objects.filter(location__clinic=clinic).qualified_on(today).values("pk"))
+        .select_related("practitioner")
+    )
+    listings_of = defaultdict(list)
+    for listing in unqualified:
+        listings_of[listing.practitioner].append(listing)
+    credentials_of = defaultdict(list)
+    for credential in Credential.objects.filter(practitioner__in=list(listings_of)):
+        credentials_of[credential.practitioner_id].append(credential)
+    states = {listing.state for listings in listings_of.values() for listing in listings}
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    counts = defaultdict(int)
+    for practitioner, listings in listings_of.items():
+        for lines in _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today).values():
+            for what in dict.fromkeys(what for what, _ in lines):
+                counts[what] += 1
+    return dict(counts)
+
+
+def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[tuple[str, str]]]:
     verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
     pending = [credential for credential in credentials if _pending_now(credential, today)]
     pending_hours = sum(credential.hours or 0 for credential in pending if credential.kind == Kind.TRAINING)
@@ -260,22 +285,32 @@ def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[st
         lines = []
         for shortfall in qualification.shortfalls(verified_facts, rule, profession, state, today):
             if shortfall.what == qualification.NOT_PERMITTED:
-                lines.append(f"{state_name} does not allow dry needling.")
+                lines.append((shortfall.what, f"{state_name} does not allow dry needling."))
             elif shortfall.what == qualification.PROFESSION_NOT_PERMITTED:
                 allowed = ", ".join(sorted(rule.professions or ()))
-                lines.append(f"{state_name} allows only {allowed} to dry-needle, not {profession}.")
+                lines.append((shortfall.what, f"{state_name} allows only {allowed} to dry-needle, not {profession}."))
             elif shortfall.what == qualification.NO_LICENSE:
-                lines.append(f"Needs a verified {profession} license from {state_name}{waiting}.")
+                lines.append((shortfall.what, f"Needs a verified {profession} license from {state_name}{waiting}."))
             elif shortfall.what == qualification.LICENSE_EXPIRED:
-                lines.append(f"{state_name} license expired {shortfall.expired_on.isoformat()}{waiting}.")
+                lines.append(
+                    (shortfall.what, f"{state_name} license expired {shortfall.expired_on.isoformat()}{waiting}.")
+                )
             elif shortfall.what == qualification.TRAINING_HOURS:
                 extra = f" + {pending_hours} pending" if pending_hours else ""
-                lines.append(f"Needs {shortfall.needed} verified training hours, has {shortfall.has} verified{extra}.")
+                lines.append(
+                    (
+                        shortfall.what,
+                        f"Needs {shortfall.needed} verified training hours, has {shortfall.has} verified{extra}.",
+                    )
+                )
             elif shortfall.what == qualification.YEARS_LICENSED:
                 lines.append(
-                    f"{state_name} requires {shortfall.needed} year{'s' if shortfall.needed != 1 else ''} licensed: "
-                    f"licensed since {shortfall.licensed_since.isoformat()}, "
-                    f"qualifies on {shortfall.qualifies_on.isoformat()}."
+                    (
+                        shortfall.what,
+                        f"{state_name} requires {shortfall.needed} year{'s' if shortfall.needed != 1 else ''} licensed: "
+                        f"licensed since {shortfall.licensed_since.isoformat()}, "
+                        f"qualifies on {shortfall.qualifies_on.isoformat()}.",
+                    )
                 )
         gaps[listing.pk] = lines
     return gaps

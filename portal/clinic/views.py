@@ -27,6 +27,7 @@ from rest_framework.exceptions import APIException
 
 from core import clock
 from core.auth import throttled_login
+from credentials import qualification
 from credentials import selectors as credential_selectors
 from credentials import services as credential_services
 from credentials.models import DOCUMENT_MAX_BYTES, Action, Credential, Kind, Status
@@ -161,7 +162,22 @@ def dashboard(request):
         **expiry_counts(clinic, today),
     }
     counts["listings_not_qualified"] = counts["listings"] - counts["listings_qualified"]
-    return render_page(request, "dashboard.html", {"counts": counts, "today": today})
+    why = {}
+    if counts["listings_not_qualified"]:
+        missing = credential_selectors.qualification_shortfall_counts(clinic=clinic, today=today)
+        why = [(missing[what], label) for what, label in SHORTFALL_LABELS.items() if missing.get(what)]
+    return render_page(request, "dashboard.html", {"counts": counts, "today": today, "why": why})
+
+
+# The dashboard's "why" of the listings not qualified, by what they miss (qualification.shortfalls).
+SHORTFALL_LABELS = {
+    qualification.NO_LICENSE: "need a verified license for their state",
+    qualification.LICENSE_EXPIRED: "have a license that expired",
+    qualification.TRAINING_HOURS: "need more verified training hours",
+    qualification.YEARS_LICENSED: "need more years licensed",
+    qualification.PROFESSION_NOT_PERMITTED: "are of a profession their state does not allow to dry-needle",
+    qualification.NOT_PERMITTED: "are in a state that does not allow dry needling",
+}
 
 
 # --- therapists -------------------------------------------------------------

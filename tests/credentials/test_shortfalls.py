@@ -117,3 +117,17 @@ def test_a_missing_license_says_when_one_is_pending(today):
     assert qualification_gaps(listing.practitioner, [listing], today=today)[listing.pk][0] == (
         "Needs a verified PT license from Washington (one is pending verification)."
     )
+
+
+@pytest.mark.django_db
+def test_shortfall_counts_of_a_clinic_leave_out_qualified_listings(today, clinic, other_clinic):
+    from credentials.selectors import qualification_shortfall_counts
+
+    qualified = listing_in("WA", location_kwargs={"clinic": clinic})
+    verified(CredentialFactory(practitioner=qualified.practitioner))
+    verified(CredentialFactory(practitioner=qualified.practitioner, training=True, hours=60))
+    lapsed = listing_in("WA", location_kwargs={"clinic": clinic})
+    verified(CredentialFactory(practitioner=lapsed.practitioner, expires_on=D(2026, 2, 1)), today=D(2026, 1, 1))
+    verified(CredentialFactory(practitioner=lapsed.practitioner, training=True, hours=60))
+    listing_in("WA", location_kwargs={"clinic": other_clinic})  # another clinic's: not counted
+    assert qualification_shortfall_counts(clinic=clinic, today=today) == {q.LICENSE_EXPIRED: 1}

@@ -46,6 +46,7 @@ def test_dashboard_counts_each_link_to_its_list(as_staff, clinic, therapist, lic
     assert 'id="count-therapists">1<' in page
     assert 'id="count-qualified">0<' in page
     assert 'id="count-not-qualified">1<' in page
+    assert "1 need a verified license for their state; 1 need more verified training hours" in page
     assert 'id="count-pending">1<' in page
     assert 'id="count-30">1<' in page and 'id="count-60">1<' in page and 'id="count-expired">0<' in page
     assert 'id="count-requests">1<' in page
