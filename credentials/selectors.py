@@ -242,6 +242,10 @@ def qualification_gaps_many(
     return gaps
 
 
+# What the rule and its wording read of a credential.
+RULE_FIELDS = ("practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours")
+
+
 def qualification_shortfall_counts(*, clinic, today: datetime.date) -> dict[str, int]:
     """How many of the clinic's listings not qualified today miss each thing
     (qualification.NO_LICENSE, TRAINING_HOURS, ...): the dashboard's "why"."""
@@ -249,12 +253,14 @@ def qualification_shortfall_counts(*, clinic, today: datetime.date) -> dict[str,
         Listing.objects.filter(location__clinic=clinic)
         .exclude(pk__in=Listing.objects.filter(location__clinic=clinic).qualified_on(today).values("pk"))
         .select_related("practitioner")
+        # Not the point (a GEOS object each) nor anything else the rule does not read.
+        .only("state", "qualified_from", "qualified_until", "practitioner__profession")
     )
     listings_of = defaultdict(list)
     for listing in unqualified:
         listings_of[listing.practitioner].append(listing)
     credentials_of = defaultdict(list)
-    for credential in Credential.objects.filter(practitioner__in=list(listings_of)):
+    for credential in Credential.objects.filter(practitioner__in=list(listings_of)).only(*RULE_FIELDS):
         credentials_of[credential.practitioner_id].append(credential)
     states = {listing.state for listings in listings_of.values() for listing in listings}
     rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
