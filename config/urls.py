@@ -13,6 +13,7 @@ urlpatterns = [
     path("practitioners/<slug:slug>/", pages.practitioner_page, name="practitioner-page"),
     path("dry-needling-right-for-me/", pages.right_for_me_page, name="right-for-me"),
     path("verify/", include("portal.verify.urls")),
+    path("clinic/", include("portal.clinic.urls")),
     path("healthz", healthz, name="healthz"),
     path("admin/login/", throttled_login(admin.site.login), name="admin-login"),
     path("admin/", admin.site.urls),

@@ -170,3 +170,71 @@ def qualified_window(
         if until is not None:
             return start, until
     return None
+
+
+# What can be missing (Shortfall.what), in the order the rule checks them.
+NOT_PERMITTED = "not_permitted"
+PROFESSION_NOT_PERMITTED = "profession_not_permitted"
+NO_LICENSE = "no_license"
+LICENSE_EXPIRED = "license_expired"
+TRAINING_HOURS = "training_hours"
+YEARS_LICENSED = "years_licensed"
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """One thing that keeps someone from being qualified in a state on a day.
+
+    `expired_on`: the last day of the latest verified license of the state
+    (LICENSE_EXPIRED); `needed` and `has`: hours or years (TRAINING_HOURS,
+    YEARS_LICENSED); `licensed_since` and `qualifies_on`: the first verified
+    license's issue date and the day the state's years are reached.
+    """
+
+    what: str
+    needed: int | None = None
+    has: int | None = None
+    expired_on: datetime.date | None = None
+    licensed_since: datetime.date | None = None
+    qualifies_on: datetime.date | None = None
+
+
+def shortfalls(
+    credentials: Iterable[CredentialFacts], rule: Rule, profession: str, state: str, on: datetime.date
+) -> list[Shortfall]:
+    """Everything that keeps someone of `profession` from being qualified in `state` on `on`:
+    empty exactly when `is_qualified` says they are (the same checks, each one reported
+    instead of stopping at the first). A state that forbids dry needling, or their
+    profession, is the only shortfall reported: nothing else could help."""
+    credentials = list(credentials)
+    if not rule.permitted:
+        return [Shortfall(NOT_PERMITTED)]
+    if not rule.permits(profession):
+        return [Shortfall(PROFESSION_NOT_PERMITTED)]
+    found = []
+    licenses = [c for c in credentials if c.kind == LICENSE and c.profession == profession]
+    if not any(c.jurisdiction == state and c.valid_on(on) for c in licenses):
+        lapsed = [
+            c.expires_on
+            for c in licenses
+            if c.jurisdiction == state and c.status == VERIFIED and c.expires_on is not None and c.expires_on < on
+        ]
+        found.append(Shortfall(LICENSE_EXPIRED, expired_on=max(lapsed)) if lapsed else Shortfall(NO_LICENSE))
+    hours = training_hours(credentials, on)
+    if hours < rule.min_training_hours:
+        found.append(Shortfall(TRAINING_HOURS, needed=rule.min_training_hours, has=hours))
+    if rule.min_years_licensed:
+        issued = [c.issued_on for c in licenses if c.status == VERIFIED and c.issued_on <= on]
+        if issued:
+            since = min(issued)
+            reached = anniversary(since, rule.min_years_licensed)
+            if reached > on:
+                found.append(
+                    Shortfall(
+                        YEARS_LICENSED,
+                        needed=rule.min_years_licensed,
+                        licensed_since=since,
+                        qualifies_on=reached,
+                    )
+                )
+    return found

@@ -4,6 +4,7 @@ and the public part of a practitioner's credentials for the profile."""
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -25,6 +26,7 @@ from django.utils import timezone
 
 from core.permissions import is_admin
 from directory.models import ClinicMembership, Listing, Practitioner
+from directory.states import USState
 
 from . import qualification
 from .models import Action, Credential, Kind, StateRule, Status, Verification, default_rule
@@ -148,6 +150,12 @@ def renewals(prefix: str = "") -> QuerySet[Credential]:
     ).filter(Q(expires_on__isnull=True) | Q(expires_on__gt=OuterRef(f"{prefix}expires_on")))
 
 
+def clinic_credentials(clinic) -> QuerySet[Credential]:
+    """Credentials of the practitioners listed at the clinic's locations (what its pages show)."""
+    at_clinic = Listing.objects.filter(practitioner_id=OuterRef("practitioner_id"), location__clinic=clinic)
+    return Credential.objects.filter(Exists(at_clinic)).select_related("practitioner", "technique", "submitted_by")
+
+
 def expiring_credentials(*, clinic) -> QuerySet[Credential]:
     """The clinic's practitioners' credentials that expire, soonest first: what the clinic
     must renew (filters.ExpiringCredentialFilter sets the window).
@@ -242,3 +250,114 @@ def qualification_basis(
             verified_training_hours=practitioner.verified_training_hours,
         )
     return basis
+
+
+def _pending_now(credential: Credential, today: datetime.date) -> bool:
+    """A pending credential that would count today once verified (issued, not expired)."""
+    return credential.status == Status.PENDING and credential.issued_on <= today and not credential.is_expired(today)
+
+
+def qualification_gaps(
+    practitioner: Practitioner, listings: Iterable[Listing], *, today: datetime.date
+) -> dict[int, list[str]]:
+    """{listing id: what is missing there, in plain words}: empty where the practitioner is
+    qualified today. Worked out by qualification.shortfalls (the rule itself) from every
+    credential the practitioner has, with what is pending verification said beside it
+    ("needs 50 verified training hours, has 24 verified + 30 pending")."""
+    return qualification_gaps_many({practitioner: list(listings)}, today=today)
+
+
+def qualification_gaps_many(
+    listings_of: dict[Practitioner, list[Listing]], *, today: datetime.date
+) -> dict[int, list[str]]:
+    """qualification_gaps for several practitioners (a page of a list) in two queries."""
+    credentials_of = defaultdict(list)
+    for credential in Credential.objects.filter(practitioner__in=list(listings_of)):
+        credentials_of[credential.practitioner_id].append(credential)
+    states = {listing.state for listings in listings_of.values() for listing in listings}
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    gaps = {}
+    for practitioner, listings in listings_of.items():
+        found = _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today)
+        gaps.update({listing_id: [line for _, line in lines] for listing_id, lines in found.items()})
+    return gaps
+
+
+# What the rule and its wording read of a credential.
+RULE_FIELDS = ("practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours")
+
+
+def qualification_shortfall_counts(*, clinic, today: datetime.date) -> dict[str, int]:
+    """How many of the clinic's listings not qualified today miss each thing
+    (qualification.NO_LICENSE, TRAINING_HOURS, ...): the dashboard's "why"."""
+    unqualified = (
+        Listing.objects.filter(location__clinic=clinic)
+        .exclude(pk__in=Listing.objects.filter(location__clinic=clinic).qualified_on(today).values("pk"))
+        .select_related("practitioner")
+        # Not the point (a GEOS object each) nor anything else the rule does not read.
+        .only("state", "qualified_from", "qualified_until", "practitioner__profession")
+    )
+    listings_of = defaultdict(list)
+    for listing in unqualified:
+        listings_of[listing.practitioner].append(listing)
+    credentials_of = defaultdict(list)
+    for credential in Credential.objects.filter(practitioner__in=list(listings_of)).only(*RULE_FIELDS):
+        credentials_of[credential.practitioner_id].append(credential)
+    states = {listing.state for listings in listings_of.values() for listing in listings}
+    rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    counts = defaultdict(int)
+    for practitioner, listings in listings_of.items():
+        for lines in _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today).values():
+            for what in dict.fromkeys(what for what, _ in lines):
+                counts[what] += 1
+    return dict(counts)
+
+
+def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[tuple[str, str]]]:
+    verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
+    pending = [credential for credential in credentials if _pending_now(credential, today)]
+    pending_hours = sum(credential.hours or 0 for credential in pending if credential.kind == Kind.TRAINING)
+    profession = practitioner.profession
+    gaps = {}
+    for listing in listings:
+        state = listing.state
+        state_name = USState(state).label
+        row = rows.get(state)
+        rule = row.as_rule() if row is not None else default_rule()
+        pending_license = any(
+            credential.kind == Kind.LICENSE and credential.jurisdiction == state and credential.profession == profession
+            for credential in pending
+        )
+        waiting = " (one is pending verification)" if pending_license else ""
+        lines = []
+        for shortfall in qualification.shortfalls(verified_facts, rule, profession, state, today):
+            if shortfall.what == qualification.NOT_PERMITTED:
+                lines.append((shortfall.what, f"{state_name} does not allow dry needling."))
+            elif shortfall.what == qualification.PROFESSION_NOT_PERMITTED:
+                allowed = ", ".join(sorted(rule.professions or ()))
+                lines.append((shortfall.what, f"{state_name} allows only {allowed} to dry-needle, not {profession}."))
+            elif shortfall.what == qualification.NO_LICENSE:
+                lines.append((shortfall.what, f"Needs a verified {profession} license from {state_name}{waiting}."))
+            elif shortfall.what == qualification.LICENSE_EXPIRED:
+                lines.append(
+                    (shortfall.what, f"{state_name} license expired {shortfall.expired_on.isoformat()}{waiting}.")
+                )
+            elif shortfall.what == qualification.TRAINING_HOURS:
+                extra = f" + {pending_hours} pending" if pending_hours else ""
+                lines.append(
+                    (
+                        shortfall.what,
+                        f"Needs {shortfall.needed} verified training hours, has {shortfall.has} verified{extra}.",
+                    )
+                )
+            elif shortfall.what == qualification.YEARS_LICENSED:
+                lines.append(
+                    (
+                        shortfall.what,
+                        f"{state_name} requires {shortfall.needed} year{'s' if shortfall.needed != 1 else ''} licensed: "
+                        f"licensed since {shortfall.licensed_since.isoformat()}, "
+                        f"qualifies on {shortfall.qualifies_on.isoformat()}.",
+                    )
+                )
+        gaps[listing.pk] = lines
+    return gaps

@@ -301,6 +301,11 @@ class ConsultationRequest(models.Model):
     notified_at = models.DateTimeField(null=True, blank=True, editable=False)
     delivery_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     last_delivery_error = models.TextField(blank=True, editable=False)
+    # When someone at the clinic marked the patient as contacted (the clinic's inbox).
+    contacted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    contacted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, editable=False, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,11 +21,11 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db import connection, transaction
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from core.permissions import is_admin
 
-from .models import Clinic, ClinicInvitation, ClinicMembership, Listing, Location, Practitioner
+from .models import Clinic, ClinicInvitation, ClinicMembership, ConsultationRequest, Listing, Location, Practitioner
 from .vocabulary import VOCABULARIES, terms
 
 KM_PER_MILE = 1.609344
@@ -263,4 +263,14 @@ def clinic_practitioners(clinic: Clinic) -> QuerySet[Practitioner]:
             Prefetch("listings", queryset=here.order_by("location_id"), to_attr="clinic_listings"),
         )
         .order_by("name", "id")
+    )
+
+
+def clinic_consultation_requests(clinic: Clinic) -> QuerySet[ConsultationRequest]:
+    """Patients' requests to the clinic's locations, waiting ones first, newest first.
+    Private: only the clinic's members (and admins) may be shown them."""
+    return (
+        ConsultationRequest.objects.filter(location__clinic=clinic)
+        .select_related("practitioner", "location", "contacted_by")
+        .order_by(F("contacted_at").desc(nulls_first=True), "-created_at", "-id")
     )

@@ -232,6 +232,7 @@ def invitation_send(*, invitation_id: int, token: str) -> None:
                 "",
                 f"    {token}",
                 "",
+                "In a browser: open /clinic/join/ on the directory's site and enter the code.",
                 "API: POST /api/v1/invitations/accept/ with the code as `token`.",
                 f"The invitation is valid until {timezone.localtime(invitation.expires_at):%Y-%m-%d %H:%M %Z}.",
             ]
@@ -285,6 +286,34 @@ def _new_member_account(*, username: str, password: str, email: str):
     return User.objects.create_user(username=username, email=email, password=password)
 
 
+def _check_keeps_an_owner(membership: ClinicMembership) -> None:
+    """The clinic always keeps an owner: its only owner can be neither removed nor made staff."""
+    owners = ClinicMembership.objects.select_for_update().filter(
+        clinic=membership.clinic, role=ClinicMembership.Role.OWNER
+    )
+    if membership.role == ClinicMembership.Role.OWNER and owners.count() == 1:
+        raise Conflict("This is the clinic's only owner: make someone else owner first.")
+
+
+@transaction.atomic
+def membership_change_role(*, membership: ClinicMembership, role: str, changed_by) -> ClinicMembership:
+    """Change a member's role. The clinic's owners (and admins) may make a staff member an
+    owner, to share the clinic or hand it over, and an owner staff, while another owner
+    remains; staff change no one's role."""
+    if role not in ClinicMembership.Role.values:
+        raise ValidationError({"role": f"Unknown role '{role}'. Known: {', '.join(ClinicMembership.Role.values)}."})
+    if not is_admin(changed_by) and selectors.clinic_role(changed_by, membership.clinic) != ClinicMembership.Role.OWNER:
+        raise PermissionDenied("Only the clinic's owners and admins may change roles.")
+    membership = ClinicMembership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if role == ClinicMembership.Role.STAFF:
+        _check_keeps_an_owner(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
 @transaction.atomic
 def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
     """Take a user's access away. Owners may remove staff; admins anyone; the last owner stays."""
@@ -294,11 +323,7 @@ def membership_remove(*, membership: ClinicMembership, removed_by) -> None:
             or membership.role == ClinicMembership.Role.OWNER
         ):
             raise PermissionDenied("Only admins may remove an owner; owners may remove staff.")
-    owners = ClinicMembership.objects.select_for_update().filter(
-        clinic=membership.clinic, role=ClinicMembership.Role.OWNER
-    )
-    if membership.role == ClinicMembership.Role.OWNER and owners.count() == 1:
-        raise Conflict("This is the clinic's only owner: make someone else owner first.")
+    _check_keeps_an_owner(membership)
     membership.delete()
 
 
@@ -666,6 +691,22 @@ def consultation_request_create(
     # mail server, with eager tasks) is logged, not shown to the patient as
     # an error, and the outbox sweep delivers it later.
     transaction.on_commit(lambda: consultation_request_notify.delay(request.pk), robust=True)
+    return request
+
+
+@transaction.atomic
+def consultation_request_mark_contacted(
+    *, request: ConsultationRequest, contacted_by, contacted: bool = True
+) -> ConsultationRequest:
+    """Mark a patient's request as contacted by the clinic (or as waiting again)."""
+    request = ConsultationRequest.objects.select_for_update().get(pk=request.pk)
+    if contacted and request.contacted_at is None:
+        request.contacted_at = timezone.now()
+        request.contacted_by = contacted_by
+    elif not contacted:
+        request.contacted_at = None
+        request.contacted_by = None
+    request.save(update_fields=["contacted_at", "contacted_by"])
     return request
 
 
