@@ -29,7 +29,7 @@ from directory.models import ClinicMembership, Listing, Practitioner
 from directory.states import USState
 
 from . import qualification
-from .models import Action, Credential, Kind, StateRule, Status, Verification, default_rule
+from .models import Action, Credential, ExclusionMatch, Kind, StateRule, Status, Verification, default_rule
 
 PUBLIC_CREDENTIALS_ATTR = "public_credentials_prefetched"
 
@@ -276,9 +276,10 @@ def qualification_gaps_many(
         credentials_of[credential.practitioner_id].append(credential)
     states = {listing.state for listings in listings_of.values() for listing in listings}
     rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    excluded = excluded_practitioner_ids(practitioner.pk for practitioner in listings_of)
     gaps = {}
     for practitioner, listings in listings_of.items():
-        found = _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today)
+        found = _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today, excluded)
         gaps.update({listing_id: [line for _, line in lines] for listing_id, lines in found.items()})
     return gaps
 
@@ -305,15 +306,33 @@ def qualification_shortfall_counts(*, clinic, today: datetime.date) -> dict[str,
         credentials_of[credential.practitioner_id].append(credential)
     states = {listing.state for listings in listings_of.values() for listing in listings}
     rows = {rule.state: rule for rule in StateRule.objects.filter(state__in=states)}
+    excluded = excluded_practitioner_ids(practitioner.pk for practitioner in listings_of)
     counts = defaultdict(int)
     for practitioner, listings in listings_of.items():
-        for lines in _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today).values():
+        for lines in _gaps(practitioner, listings, credentials_of[practitioner.pk], rows, today, excluded).values():
             for what in dict.fromkeys(what for what, _ in lines):
                 counts[what] += 1
     return dict(counts)
 
 
-def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[tuple[str, str]]]:
+# Not a shortfall of the rule's own: a standing exclusion-list match (see ExclusionMatch.standing).
+EXCLUSION_HOLD = "exclusion_hold"
+EXCLUSION_HOLD_TEXT = (
+    "On hold: the directory's admins are reviewing a possible match on the federal exclusion list "
+    "(OIG LEIE); until they clear it, this therapist is not listed as qualified anywhere."
+)
+
+
+def excluded_practitioner_ids(practitioner_ids: Iterable[int]) -> set[int]:
+    """Those of the practitioners with a standing exclusion-list match."""
+    return set(
+        ExclusionMatch.objects.standing()
+        .filter(practitioner_id__in=list(practitioner_ids))
+        .values_list("practitioner_id", flat=True)
+    )
+
+
+def _gaps(practitioner, listings, credentials, rows, today, excluded=frozenset()) -> dict[int, list[tuple[str, str]]]:
     verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
     pending = [credential for credential in credentials if _pending_now(credential, today)]
     pending_hours = sum(credential.hours or 0 for credential in pending if credential.kind == Kind.TRAINING)
@@ -329,7 +348,7 @@ def _gaps(practitioner, listings, credentials, rows, today) -> dict[int, list[tu
             for credential in pending
         )
         waiting = " (one is pending verification)" if pending_license else ""
-        lines = []
+        lines = [(EXCLUSION_HOLD, EXCLUSION_HOLD_TEXT)] if practitioner.pk in excluded else []
         for shortfall in qualification.shortfalls(verified_facts, rule, profession, state, today):
             if shortfall.what == qualification.NOT_PERMITTED:
                 lines.append((shortfall.what, f"{state_name} does not allow dry needling."))

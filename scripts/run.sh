@@ -45,6 +45,8 @@ main() {
   manage migrate --noinput -v 0
   log "seeding a demo directory of $DEMO_PRACTITIONERS practitioners, unless it has data already"
   manage seed_demo --practitioners "$DEMO_PRACTITIONERS" --if-empty
+  log "demo sign-ins (new passwords on every run):"
+  manage demo_accounts
   log "collecting static files"
   manage collectstatic --noinput -v 0
   log "serving on http://$HOST:$PORT/ (API docs: http://$HOST:$PORT/api/docs/)"

@@ -171,6 +171,7 @@ def dashboard(request):
 
 # The dashboard's "why" of the listings not qualified, by what they miss (qualification.shortfalls).
 SHORTFALL_LABELS = {
+    credential_selectors.EXCLUSION_HOLD: "are on hold while the admins review a possible exclusion-list match",
     qualification.NO_LICENSE: "need a verified license for their state",
     qualification.LICENSE_EXPIRED: "have a license that expired",
     qualification.TRAINING_HOURS: "need more verified training hours",

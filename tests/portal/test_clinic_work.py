@@ -8,8 +8,9 @@ from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from credentials.models import Credential, Method, Status
-from credentials.services import credential_reject
+from credentials.models import Credential, Exclusion, ExclusionMatch, MatchBasis, MatchStatus, Method, Status
+from credentials.screening.services import exclusion_match_decide
+from credentials.services import credential_reject, practitioner_requalify
 from directory.models import ClinicMembership, Location, Practitioner
 from portal.models import RosterImport
 from tests.credentials.factories import AdminFactory, CredentialFactory, verified
@@ -145,6 +146,34 @@ def test_therapist_page_says_per_location_what_is_missing_then_qualified(as_staf
     verified(CredentialFactory(practitioner=therapist, training=True, hours=60), by=admin, today=today)
     page = body(as_staff.get(url))
     assert "Listed as qualified until 2027-12-31" in page
+
+
+def test_an_exclusion_list_match_puts_the_therapist_on_hold_until_dismissed(
+    as_staff, clinic, therapist, license_, today
+):
+    admin = AdminFactory()
+    verified(license_, by=admin, today=today)
+    verified(CredentialFactory(practitioner=therapist, training=True, hours=60), by=admin, today=today)
+    exclusion = Exclusion.objects.create(
+        row_key="c" * 64, last_name="WHITFIELD", first_name="DANA", state="WA", excluded_on=datetime.date(2025, 5, 1)
+    )
+    match = ExclusionMatch.objects.create(
+        practitioner=therapist, exclusion=exclusion, summary="WHITFIELD, DANA", basis=MatchBasis.NAME_STATE
+    )
+    practitioner_requalify(practitioner=therapist, today=today)
+    url = reverse("clinic:therapist", args=[clinic.pk, therapist.pk])
+    page = body(as_staff.get(url))
+    assert "Not listed as qualified in Washington" in page
+    assert "On hold: the directory&#x27;s admins are reviewing a possible match on the federal exclusion list" in page
+    dashboard = body(as_staff.get(reverse("clinic:dashboard", args=[clinic.pk])))
+    assert "1 are on hold while the admins review a possible exclusion-list match" in dashboard
+
+    exclusion_match_decide(
+        match=match, status_after=MatchStatus.DISMISSED, reason="Not her", decided_by=admin, today=today
+    )
+    page = body(as_staff.get(url))
+    assert "Listed as qualified until 2027-12-31" in page
+    assert "On hold" not in page
 
 
 # --- locations ------------------------------------------------------------------
