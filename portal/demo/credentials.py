@@ -15,10 +15,11 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.contrib.auth import get_user_model
+from django.db import connection
 from django.utils import timezone
 
 from credentials import services
-from credentials.models import Action, Credential, Kind, Method, Status, Verification
+from credentials.models import Action, Credential, Kind, Method, Status, TrainingProvider, Verification
 from directory.models import Listing, Practitioner, Profession, Technique
 from directory.states import USState
 
@@ -51,6 +52,12 @@ CERTIFICATIONS = [
     ("Certified Myofascial Trigger Point Therapist", "Myofascial Trigger Point Certification Board"),
 ]
 DEMO_VERIFIER = "demo-verifier"
+# The demo's providers the admins recognise: all but the last, so the verification
+# queue shows both a recognised provider and one to look into.
+RECOGNISED_PROVIDERS = PROVIDERS[:-1] + [issuer for _, issuer in CERTIFICATIONS]
+# Pending credentials were submitted over the last weeks (in hours back, by id), so the
+# verification queue has old and new items and some over its service level.
+PENDING_SPREAD_HOURS = 24 * 21
 
 
 def _days(n: int) -> datetime.timedelta:
@@ -154,6 +161,14 @@ def demo_credentials(
             add(certification, Status.VERIFIED, verified_days_ago=rng.randint(0, (today - issued).days))
 
     created = Credential.objects.bulk_create([credential for credential, _ in rows], batch_size=1000)
+    pending = [credential.pk for credential in created if credential.status == Status.PENDING]
+    # created_at is set on insert; spread the pending ones back deterministically.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE credentials_credential SET created_at = created_at - ((id * 7919) %% %s) * interval '1 hour' "
+            "WHERE id = ANY(%s)",
+            [PENDING_SPREAD_HOURS, pending],
+        )
     Verification.objects.bulk_create(
         [
             Verification(
@@ -178,3 +193,17 @@ def demo_credentials(
         counts[credential.status] += 1
     counts["qualified_listings"] = Listing.objects.filter(practitioner_id__in=ids).qualified_on(today).count()
     return dict(counts)
+
+
+def demo_training_providers(*, today: datetime.date) -> int:
+    """Record the demo's recognised course providers and certifying bodies; returns how many."""
+    for name in RECOGNISED_PROVIDERS:
+        TrainingProvider.objects.get_or_create(
+            name=name,
+            defaults={
+                "certifies": "Dry needling courses and certification (demo)",
+                "source": "Demo data",
+                "added_on": today,
+            },
+        )
+    return len(RECOGNISED_PROVIDERS)

@@ -6,8 +6,10 @@ import datetime
 import pytest
 from django.core.management import call_command
 
-from credentials.screening.models import Exclusion, ExclusionMatch, MatchBasis, NppesRecord
+from credentials.models import Credential, Kind, Status
+from credentials.screening.models import Exclusion, ExclusionMatch, MatchBasis, NppesRecord, TrainingProvider
 from directory.models import Practitioner
+from portal.demo.credentials import RECOGNISED_PROVIDERS
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +27,12 @@ def test_the_default_demo_has_nppes_records_and_two_exclusion_matches(today):
         ("Justin Bailey", MatchBasis.NAME_STATE, datetime.date(2023, 11, 19)),
         ("Lauren Taylor", MatchBasis.NPI, datetime.date(2024, 6, 20)),
     ]
+
+    # The queue it makes has old and new items, and providers both recognised and not.
+    pending = Credential.objects.filter(status=Status.PENDING)
+    submitted = sorted(pending.values_list("created_at", flat=True))
+    assert submitted[-1] - submitted[0] > datetime.timedelta(days=14)
+    recognised = set(TrainingProvider.objects.values_list("name", flat=True))
+    assert recognised == set(RECOGNISED_PROVIDERS)
+    issuers = set(Credential.objects.filter(kind=Kind.TRAINING).values_list("issuer", flat=True))
+    assert issuers & recognised and issuers - recognised

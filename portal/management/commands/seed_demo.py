@@ -14,7 +14,7 @@ from credentials.screening import imports
 from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Practitioner
 from portal import demo
-from portal.demo.credentials import demo_credentials
+from portal.demo.credentials import demo_credentials, demo_training_providers
 
 CREDENTIAL_CHUNK = 2000
 
@@ -109,10 +109,12 @@ class Command(BaseCommand):
         """The sample NPPES file and exclusion list (made for seed 1), then screening: with the
         default seed, two demo practitioners are found on the exclusion list."""
         today = today or clock.today()
+        providers = demo_training_providers(today=today)
         nppes = imports.nppes_import(path=imports.SAMPLE_NPPES)
         leie = imports.leie_import(path=imports.SAMPLE_LEIE, today=today)
         screened = exclusions_screen(today=today)
         return {
+            "training providers": providers,
             "nppes records": nppes.created + nppes.updated + nppes.unchanged,
             "exclusions": leie.created + leie.unchanged,
             "exclusion matches": screened.created,
