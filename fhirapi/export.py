@@ -26,7 +26,7 @@ logger = logging.getLogger(__name__)
 
 EXPORT_CHUNK = 2000
 OUTPUT_FORMATS = ("application/fhir+ndjson", "application/ndjson", "ndjson")
-EXPORT_PARAMETERS = ("_type", "_since", "_outputFormat")
+EXPORT_PARAMETERS = ("_type", "_since", "_outputFormat", "_format")
 
 
 def file_path(job: ExportJob, resource_type: str) -> Path:

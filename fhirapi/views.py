@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 
 from core import clock
 
-from . import capability, export, resources, search
+from . import capability, export, params, resources, search
 from .models import ExportJob
 from .params import BadParameter
 
@@ -60,6 +60,11 @@ class FhirView(APIView):
             code = {401: "login", 403: "forbidden", 404: "not-found", 405: "not-supported"}.get(status, "processing")
             return outcome(status, code, str(exc.detail))
         return super().handle_exception(exc)
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        if "_format" in request.GET and params.single("_format", request.GET.getlist("_format")) not in search.FORMATS:
+            raise BadParameter("_format", "Only JSON is served: give json or application/fhir+json.")
 
     def context(self) -> search.Context:
         return search.Context(today=clock.today())

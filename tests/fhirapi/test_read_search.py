@@ -270,6 +270,8 @@ def test_paging_is_stable_under_inserts(demo, fhir):
         ("/fhir/Organization?near=47.6|-122.3", "near"),
         ("/fhir/metadata?mode=x&colour=1", "colour"),
         ("/fhir/Practitioner/1?colour=1", "colour"),
+        ("/fhir/Practitioner/1?_format=xml", "_format"),
+        ("/fhir/metadata?_format=text/html", "_format"),
     ],
 )
 def test_a_bad_parameter_is_a_400_operation_outcome_naming_it(db, fhir, url, parameter):
