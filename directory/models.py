@@ -77,7 +77,8 @@ class Language(models.Model):
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: a directory's incremental sync asks for the rows changed since its last one.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         abstract = True

@@ -16,6 +16,13 @@ import datetime
 
 from django.conf import settings
 
+from credentials.models import Kind, Method
+from directory.models import Profession
+
+KIND_LABEL = dict(Kind.choices)
+METHOD_LABEL = dict(Method.choices)
+PROFESSION_LABEL = dict(Profession.choices)
+
 NPI_SYSTEM = "http://hl7.org/fhir/sid/us-npi"
 UCUM = "http://unitsofmeasure.org"
 DISTANCE_EXTENSION = "http://hl7.org/fhir/StructureDefinition/location-distance"
@@ -64,8 +71,8 @@ def _without_empty(resource: dict) -> dict:
     return {key: value for key, value in resource.items() if value not in ("", [], None, {})}
 
 
-def practitioner(row, credentials) -> dict:
-    """A Practitioner: `row` with its languages prefetched; `credentials` its public ones."""
+def practitioner(row, *, languages, credentials) -> dict:
+    """A Practitioner: `languages` its (code, name) pairs; `credentials` its public ones."""
     identifiers = [{"use": "official", "system": NPI_SYSTEM, "value": row.npi}] if row.npi else []
     return _without_empty(
         {
@@ -76,8 +83,7 @@ def practitioner(row, credentials) -> dict:
             "active": True,
             "name": [{"use": "official", "text": row.name}],
             "communication": [
-                {"coding": [{"system": LANGUAGE_SYSTEM, "code": language.code, "display": language.name}]}
-                for language in row.languages.all()
+                {"coding": [{"system": LANGUAGE_SYSTEM, "code": code, "display": name}]} for code, name in languages
             ],
             "qualification": [qualification(credential) for credential in credentials],
         }
@@ -103,7 +109,7 @@ def qualification(credential) -> dict:
                 {
                     "system": code_system("credential-kind"),
                     "code": credential.kind,
-                    "display": credential.get_kind_display(),
+                    "display": KIND_LABEL[credential.kind],
                 }
             ],
             "text": credential.display_name,
@@ -145,7 +151,7 @@ def practitioner_role(listing, *, today: datetime.date, specialties, last_update
                         {
                             "system": code_system("profession"),
                             "code": practitioner.profession,
-                            "display": practitioner.get_profession_display(),
+                            "display": PROFESSION_LABEL[practitioner.profession],
                         }
                     ]
                 }
@@ -222,7 +228,7 @@ def verification_result(row) -> dict:
         "validationProcess": [
             {
                 "coding": [
-                    {"system": code_system("verification-method"), "code": method, "display": row.get_method_display()}
+                    {"system": code_system("verification-method"), "code": method, "display": METHOD_LABEL[method]}
                 ]
             }
         ]

@@ -10,6 +10,7 @@ by ST_Distance on geography: the distance on the WGS84 spheroid, not on a sphere
 from __future__ import annotations
 
 import datetime
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -19,8 +20,7 @@ from django.contrib.gis.measure import D
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
 
-from credentials.models import Credential
-from credentials.selectors import public_credentials, public_credentials_prefetch
+from credentials.selectors import public_credentials_on
 from directory.models import Clinic, Listing, Location, Practitioner, Specialty
 from directory.states import USState
 
@@ -146,11 +146,38 @@ def _practitioners(context):
 
 
 def _build_practitioners(rows, context):
-    return [resources.practitioner(row, public_credentials(row, today=context.today)) for row in rows]
+    """Languages and public credentials of a page (or an export chunk) in one query each."""
+    ids = [row.pk for row in rows]
+    languages = defaultdict(list)
+    for practitioner_id, code, name in (
+        Practitioner.languages.through.objects.filter(practitioner_id__in=ids)
+        .order_by("language__name")
+        .values_list("practitioner_id", "language__code", "language__name")
+    ):
+        languages[practitioner_id].append((code, name))
+    credentials = defaultdict(list)
+    for credential in (
+        public_credentials_on(today=context.today)
+        .filter(practitioner_id__in=ids)
+        .only(*CREDENTIAL_FIELDS)
+        .order_by("kind", "-issued_on", "id")
+    ):
+        credentials[credential.practitioner_id].append(credential)
+    return [resources.practitioner(row, languages=languages[row.pk], credentials=credentials[row.pk]) for row in rows]
 
 
-def practitioner_prefetch(queryset):
-    return queryset.prefetch_related("languages", public_credentials_prefetch())
+CREDENTIAL_FIELDS = (
+    "practitioner_id",
+    "kind",
+    "name",
+    "issuer",
+    "jurisdiction",
+    "profession",
+    "issued_on",
+    "expires_on",
+)
+PRACTITIONER_FIELDS = ("id", "name", "npi", "profession", "updated_at")
+LOCATION_FIELDS = ("id", "clinic_id", "name", "address", "city", "state", "postal_code", "point", "phone")
 
 
 def _roles(context):
@@ -176,7 +203,7 @@ def _build_roles(rows, context):
 
 
 def _public_credentials(context):
-    return Credential.objects.verified().exclude(expires_on__lt=context.today)
+    return public_credentials_on(today=context.today)
 
 
 SEARCHES: dict[str, ResourceSearch] = {
@@ -249,9 +276,22 @@ FORMATS = ("json", "application/json", "application/fhir+json")
 def prepared(search: ResourceSearch, queryset: QuerySet) -> QuerySet:
     """The queryset with what its builder reads loaded with it."""
     if search.type == "Practitioner":
-        return practitioner_prefetch(queryset)
+        return queryset.only(*PRACTITIONER_FIELDS)
     if search.type == "PractitionerRole":
-        return queryset.select_related("practitioner", "location")
+        return queryset.select_related("practitioner", "location").only(
+            "id",
+            "practitioner_id",
+            "location_id",
+            "qualified_from",
+            "qualified_until",
+            "updated_at",
+            *(f"practitioner__{name}" for name in ("id", "profession", "updated_at")),
+            *(f"location__{name}" for name in ("id", "clinic_id", "phone", "accepting_new_patients", "updated_at")),
+        )
+    if search.type == "VerificationResult":
+        return queryset.only(
+            "id", "practitioner_id", "kind", "issuer", "method", "verified_at", "next_review_due", "updated_at"
+        )
     return queryset
 
 

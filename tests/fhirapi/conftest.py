@@ -7,6 +7,10 @@ import json
 import pytest
 from django.core.management import call_command
 
+from tests.credentials.test_scan_worker import broker, queue, worker
+
+__all__ = ["broker", "queue", "worker"]
+
 DEMO_DAY = datetime.date(2026, 3, 2)
 
 

@@ -9,7 +9,6 @@ import pytest
 
 from directory.models import Location
 from fhirapi import tasks
-from tests.credentials.test_scan_worker import broker, queue, worker  # noqa: F401 (fixtures)
 from tests.factories import LocationFactory
 
 
@@ -23,7 +22,7 @@ def export_root(monkeypatch, tmp_path, settings):
 
 
 @pytest.fixture
-def export_worker(export_root, worker):  # noqa: F811
+def export_worker(export_root, worker):
     return worker
 
 
@@ -34,7 +33,7 @@ def test_an_export_queued_on_redis_is_written_by_a_worker_while_the_client_polls
     queue,
     client,
     settings,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     settings.CELERY_TASK_ALWAYS_EAGER = False
     for _ in range(3):
