@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "directory",
     "credentials",
     "portal",
+    "fhirapi",
 ]
 
 MIDDLEWARE = [
@@ -235,6 +236,8 @@ REST_FRAMEWORK = {
         "login_failures": env.str("THROTTLE_LOGIN_FAILURES", default="10/hour"),
         # Consultation requests per client address: each one mails a clinic.
         "consultation_requests": env.str("THROTTLE_CONSULTATION", default="5/hour"),
+        # New FHIR bulk exports per client address: each one writes the whole directory.
+        "fhir_export": env.str("THROTTLE_FHIR_EXPORT", default="10/hour"),
     },
     "EXCEPTION_HANDLER": "core.exceptions.api_exception_handler",
     # Whose address a rate limit counts: the connection's (0 proxies trusted), or, behind
@@ -285,6 +288,11 @@ SPECTACULAR_SETTINGS = {
 # Directory search bounds (the public API): default radius and the largest allowed.
 SEARCH_DEFAULT_RADIUS_KM = env.float("SEARCH_DEFAULT_RADIUS_KM", default=40.0)
 SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
+
+# The FHIR API (/fhir/): the directory's own code systems (conditions, professions, credential
+# kinds, verification methods) are named "<base>:<name>"; bulk exports write their NDJSON here.
+FHIR_CODE_SYSTEM_BASE = env.str("FHIR_CODE_SYSTEM_BASE", default="urn:dryneedling-directory")
+FHIR_EXPORT_ROOT = env.path("FHIR_EXPORT_ROOT", default=VAR_DIR / "fhir-export")
 
 # Patient pages: the map's tile server. The map library ships with the
 # project (static files); only the background tiles come from here, and the

@@ -24,6 +24,7 @@ urlpatterns = [
     path("api/v1/", include("directory.urls")),
     path("api/v1/", include("portal.urls")),
     path("api/v1/", include("credentials.urls")),
+    path("fhir/", include("fhirapi.urls")),
 ]
 
 handler404 = "core.views.not_found"

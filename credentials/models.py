@@ -176,7 +176,8 @@ class Credential(models.Model):
         related_name="+",
     )
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: a directory's incremental sync (the FHIR API's _lastUpdated) asks for the rows changed since.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     objects = CredentialQuerySet.as_manager()
 

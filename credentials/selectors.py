@@ -127,6 +127,12 @@ def public_credentials_prefetch() -> Prefetch:
     )
 
 
+def public_credentials_on(*, today: datetime.date) -> QuerySet[Credential]:
+    """Every credential a patient may see on `today`, as public_credentials() decides for one
+    practitioner: verified, and not expired on `today` (for reads of many practitioners at once)."""
+    return Credential.objects.verified().exclude(expires_on__lt=today)
+
+
 def public_credentials(practitioner: Practitioner, *, today: datetime.date) -> list[Credential]:
     """The credentials a patient may see: verified, and not expired on `today`."""
     credentials = getattr(practitioner, PUBLIC_CREDENTIALS_ATTR, None)

@@ -208,6 +208,7 @@ def credential_update(
         )
         verification.full_clean()
         verification.save()
+        practitioner_touch(practitioner_id=credential.practitioner_id)
     practitioner_requalify(practitioner=credential.practitioner, today=today)
     return credential
 
@@ -327,8 +328,16 @@ def credential_decide(
     )
     verification.full_clean()
     verification.save()
+    if Status.VERIFIED in (before, decision.after):
+        # What the public sees of the practitioner (their verified credentials) changed.
+        practitioner_touch(practitioner_id=credential.practitioner_id)
     practitioner_requalify(practitioner=credential.practitioner, today=today)
     return credential
+
+
+def practitioner_touch(*, practitioner_id: int) -> None:
+    """Mark a practitioner as updated: their public credentials changed (a sync picks them up)."""
+    Practitioner.objects.filter(pk=practitioner_id).update(updated_at=timezone.now())
 
 
 def credential_verify(
@@ -469,6 +478,9 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
 
 
 def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
+    # Rows whose qualification changes are marked as updated (`updated_at`), so a
+    # directory's incremental sync sees a practitioner who gained or lost it.
+    now = timezone.now()
     facts = defaultdict(list)
     for credential in (
         Credential.objects.verified()
@@ -506,15 +518,19 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
         )
         first, last = window or (None, None)
         if (first, last) != (listing["qualified_from"], listing["qualified_until"]):
-            listing_updates.append(Listing(id=listing["id"], qualified_from=first, qualified_until=last))
-    Listing.objects.bulk_update(listing_updates, ["qualified_from", "qualified_until"], batch_size=500)
+            listing_updates.append(
+                Listing(id=listing["id"], qualified_from=first, qualified_until=last, updated_at=now)
+            )
+    Listing.objects.bulk_update(listing_updates, ["qualified_from", "qualified_until", "updated_at"], batch_size=500)
 
     practitioner_updates = []
     for practitioner in practitioners.values():
         hours = qualification.training_hours(facts[practitioner["id"]], today)
         if hours != practitioner["verified_training_hours"]:
-            practitioner_updates.append(Practitioner(id=practitioner["id"], verified_training_hours=hours))
-    Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours"], batch_size=500)
+            practitioner_updates.append(
+                Practitioner(id=practitioner["id"], verified_training_hours=hours, updated_at=now)
+            )
+    Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours", "updated_at"], batch_size=500)
     # A listing whose days were right still showed patients its practitioner's wrong
     # hours (and met or missed a minimum-hours search by them): it changed too.
     days_changed = {listing.id for listing in listing_updates}

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.core.exceptions import ValidationError
 from django.db.models import Q
+from django.db.models.functions import Now
 
 from . import geocoding
 from .states import USState
@@ -76,7 +77,8 @@ class Language(models.Model):
 
 class TimeStamped(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    # Indexed: a directory's incremental sync asks for the rows changed since its last one.
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
     class Meta:
         abstract = True
@@ -206,6 +208,10 @@ class Listing(models.Model):
     state = models.CharField(max_length=2, choices=USState.choices)
     qualified_from = models.DateField(null=True, blank=True)
     qualified_until = models.DateField(null=True, blank=True, db_index=True)
+    # When what a directory client syncs of this listing last changed: set on every save,
+    # and by the services that write listings in bulk (their qualified days, their point);
+    # the nightly scan sets it on listings whose qualification lapsed or began that day.
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
 
     objects = ListingQuerySet.as_manager()
 

@@ -410,7 +410,7 @@ def location_update(
     location.save()
     if (location.point, location.state) != before:
         listings = Listing.objects.filter(location=location)
-        listings.update(point=location.point, state=location.state)
+        listings.update(point=location.point, state=location.state, updated_at=timezone.now())
         if location.state != before[1]:
             hooks.listings_changed(practitioner_ids=listings.values_list("practitioner_id", flat=True))
     return location
@@ -467,9 +467,18 @@ def _set_terms(
     techniques: Iterable[Technique] | None,
     languages: Iterable[Language] | None,
 ) -> None:
+    """Set the given term lists; a practitioner whose terms changed is marked as updated
+    (`updated_at`), as a change to a field would, so a directory's sync picks it up."""
+    changed = False
     for relation, terms in (("specialties", specialties), ("techniques", techniques), ("languages", languages)):
         if terms is not None:
-            getattr(practitioner, relation).set(terms)
+            manager = getattr(practitioner, relation)
+            wanted = {term.pk for term in terms}
+            if set(manager.values_list("pk", flat=True)) != wanted:
+                manager.set(list(wanted))
+                changed = True
+    if changed and practitioner.pk:
+        Practitioner.objects.filter(pk=practitioner.pk).update(updated_at=timezone.now())
 
 
 class PractitionerDetails(TypedDict, total=False):

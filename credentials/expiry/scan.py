@@ -243,6 +243,24 @@ def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
     )
 
 
+def _mark_changed(day: datetime.date, since: datetime.date) -> None:
+    """Mark as updated (`updated_at`) what changed with the date alone since the last scan:
+    listings whose last qualified day was in [since, day) or whose first is in (since, day], verified credentials that
+    expired in [since, day) (no longer public), and their practitioners. Nothing is stored
+    differently, but what the public sees changed, so a directory's incremental sync
+    (the FHIR API's _lastUpdated) must see them."""
+    now = timezone.now()
+    listings = Listing.objects.filter(
+        Q(qualified_until__gte=since, qualified_until__lt=day) | Q(qualified_from__gt=since, qualified_from__lte=day)
+    )
+    expired = Credential.objects.verified().filter(expires_on__gte=since, expires_on__lt=day)
+    practitioner_ids = set(listings.values_list("practitioner_id", flat=True))
+    practitioner_ids.update(expired.values_list("practitioner_id", flat=True))
+    listings.update(updated_at=now)
+    expired.update(updated_at=now)
+    Practitioner.objects.filter(pk__in=practitioner_ids).update(updated_at=now)
+
+
 @transaction.atomic
 def credentials_scan(*, today: datetime.date) -> ScanRun:
     """Run the expiry scan for `today` (see the module docstring); returns the run's record."""
@@ -262,6 +280,7 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
     run.listings_returned = Listing.objects.filter(qualified_from=today).count()
+    _mark_changed(today, since)
     run.practitioners_requalified = _refresh_training_hours(today, since)
     run.finished_at = timezone.now()
     run.save()
