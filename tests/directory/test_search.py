@@ -229,6 +229,10 @@ class TestFilters:
             ({"min_training_hours": 54}, ["ana", "mei"]),
             ({"q": "Okafor"}, ["ben"]),
             ({"q": "okafr"}, ["ben"]),
+            # A part of a name, in any case; regular-expression characters are only characters.
+            ({"q": "KAF"}, ["ben"]),
+            ({"q": "o.afor"}, []),
+            ({"q": "(+*["}, []),
             ({"q": "Harbor Physical"}, ["ana", "ben", "mei"]),
             ({"include_unqualified": "true"}, ["ana", "ben", "mei", "dana"]),
             ({"include_unqualified": "true", "profession": "PT"}, ["ana", "dana"]),

@@ -1,0 +1,81 @@
+"""Time the name search (`q`) through the API on an already loaded database.
+
+    DATABASE_URL=postgis://... python bench/names.py [--queries 100] [--explain]
+
+For each shape (a common surname, the same misspelt, a clinic word; with and
+without a place) it prints p50/p95/p99 over `--queries` requests through
+django.test.Client after a warm-up, the rows returned, and with `--explain`
+the EXPLAIN (ANALYZE, BUFFERS) of the page's search query.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import statistics
+import time
+
+import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+from django.db import connection, transaction  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.test.utils import CaptureQueriesContext  # noqa: E402
+
+from directory import geocoding  # noqa: E402
+from directory.models import Listing, Practitioner  # noqa: E402
+
+SHAPES = [
+    {"q": "Nguyen"},
+    {"q": "nguyn"},
+    {"q": "Nguyen", "zip": "77002"},
+    {"q": "nguyn", "zip": "77002"},
+    {"q": "Okafor", "zip": "10001"},
+    {"q": "physical", "zip": "98101"},
+    {"q": "Zhang"},
+]
+
+
+def percentile(samples: list[float], p: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--queries", type=int, default=100, help="timed requests per shape (default 100)")
+    parser.add_argument("--warmup", type=int, default=10)
+    parser.add_argument("--explain", action="store_true", help="print the search query's plan for each shape")
+    args = parser.parse_args()
+
+    geocoding.warm_up()
+    gc.freeze()
+    client = Client()
+    print(f"Dataset: {Practitioner.objects.count():,} practitioners, {Listing.objects.count():,} listings")
+    print(f"{'request':<45} {'rows':>5} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}")
+    for params in SHAPES:
+        for _ in range(args.warmup):
+            client.get("/api/v1/practitioners/", params)
+        samples = []
+        for _ in range(args.queries):
+            began = time.perf_counter()
+            response = client.get("/api/v1/practitioners/", params)
+            samples.append((time.perf_counter() - began) * 1000)
+        assert response.status_code == 200, response.content
+        rows = len(response.json()["results"])
+        label = "?" + "&".join(f"{k}={v}" for k, v in params.items())
+        print(
+            f"{label:<45} {rows:>5} {statistics.median(samples):>8.1f} "
+            f"{percentile(samples, 95):>8.1f} {percentile(samples, 99):>8.1f}"
+        )
+        if args.explain:
+            with CaptureQueriesContext(connection) as captured:
+                client.get("/api/v1/practitioners/", params)
+            search = max(captured.captured_queries, key=lambda query: len(query["sql"]))["sql"]
+            with transaction.atomic(), connection.cursor() as cursor:
+                if "<->" in search:  # as the API runs it: see directory.selectors.nearest_first_plan
+                    cursor.execute("SET LOCAL enable_sort = off")
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + search)
+                print("\n".join(f"    {row[0]}" for row in cursor.fetchall()))
+
+
+if __name__ == "__main__":
+    main()
