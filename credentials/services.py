@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from core import clock
 from core.exceptions import Conflict
-from core.services import model_update
+from core.services import model_update, rows_update
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification
@@ -521,7 +521,7 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
             listing_updates.append(
                 Listing(id=listing["id"], qualified_from=first, qualified_until=last, updated_at=now)
             )
-    Listing.objects.bulk_update(listing_updates, ["qualified_from", "qualified_until", "updated_at"], batch_size=500)
+    rows_update(listing_updates, ["qualified_from", "qualified_until", "updated_at"])
 
     practitioner_updates = []
     for practitioner in practitioners.values():
@@ -530,7 +530,7 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
             practitioner_updates.append(
                 Practitioner(id=practitioner["id"], verified_training_hours=hours, updated_at=now)
             )
-    Practitioner.objects.bulk_update(practitioner_updates, ["verified_training_hours", "updated_at"], batch_size=500)
+    rows_update(practitioner_updates, ["verified_training_hours", "updated_at"])
     # A listing whose days were right still showed patients its practitioner's wrong
     # hours (and met or missed a minimum-hours search by them): it changed too.
     days_changed = {listing.id for listing in listing_updates}
