@@ -70,6 +70,9 @@ def main() -> None:
     print(
         f"Dataset: {Practitioner.objects.count():,} practitioners, {Listing.objects.count():,} listings (seed {args.seed})"
     )
+    if args.searches_only:
+        time_searches()
+        return
 
     with tempfile.TemporaryDirectory() as root, mock.patch("core.clock.today", return_value=DAY):
         settings.FHIR_EXPORT_ROOT = root
