@@ -1,7 +1,7 @@
 """Benchmark the FHIR bulk export ($export) on PostGIS: time and peak memory for every resource type.
 
     DATABASE_URL=postgis://... python bench/fhir_export.py [--n 100000] [--reuse] [--no-credentials]
-        [--tracemalloc]
+        [--tracemalloc] [--searches-only]
 
 Loads the practitioners with seed_demo (DESTROYING the directory data in that database,
 unless --reuse finds exactly that many there), then runs one export job of every type
@@ -10,7 +10,8 @@ the NDJSON files to a temporary directory. It prints, per type, the resources wr
 seconds and file size, then the total, and the peak memory: the process's peak resident
 set (ru_maxrss) before and after the export, and with --tracemalloc the peak of Python
 allocations during it (tracemalloc slows Python down about twice, so the times of that
-run are not the figures).
+run are not the figures). With --searches-only it times a few FHIR searches instead
+(through django.test.Client, end to end: p50 and p95 of 20 requests each, after 3).
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def parse_args():
     parser.add_argument("--reuse", action="store_true", help="keep the practitioners already there if as many")
     parser.add_argument("--no-credentials", action="store_true", help="seed without credentials (faster for 1M)")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the peak of Python allocations")
+    parser.add_argument("--searches-only", action="store_true", help="time some FHIR searches, no export")
     return parser.parse_args()
 
 
@@ -68,6 +70,9 @@ def main() -> None:
     print(
         f"Dataset: {Practitioner.objects.count():,} practitioners, {Listing.objects.count():,} listings (seed {args.seed})"
     )
+    if args.searches_only:
+        time_searches()
+        return
 
     with tempfile.TemporaryDirectory() as root, mock.patch("core.clock.today", return_value=DAY):
         settings.FHIR_EXPORT_ROOT = root
@@ -101,6 +106,38 @@ def main() -> None:
         if traced_peak is not None:
             print(f"Peak of Python allocations during the export (tracemalloc): {traced_peak:.1f} MB")
         ExportJob.objects.filter(pk=job.pk).delete()
+
+
+SEARCHES_TIMED = (
+    "/fhir/Practitioner?_count=100",
+    "/fhir/Practitioner?name=gar&_count=20",
+    "/fhir/PractitionerRole?_count=20&_include=PractitionerRole:practitioner",
+    "/fhir/PractitionerRole?location.near=40.7506|-73.9972|10|km&_count=20",
+    "/fhir/PractitionerRole?location.near=40.7506|-73.9972&specialty=low-back-pain&_count=20",
+    "/fhir/Location?near=47.6114|-122.3305|25|[mi_i]&_count=20",
+    "/fhir/Location?address-state=WA&address-postalcode=981&_count=50",
+    "/fhir/Practitioner?_lastUpdated=gt2099-01-01",
+)
+
+
+def time_searches() -> None:
+    from django.test import Client
+
+    client = Client()
+    print(f"{'search':90} {'p50 ms':>8} {'p95 ms':>8} {'entries':>8}")
+    with mock.patch("core.clock.today", return_value=DAY):
+        for url in SEARCHES_TIMED:
+            for _ in range(3):
+                client.get(url)
+            samples = []
+            for _ in range(20):
+                began = time.perf_counter()
+                response = client.get(url)
+                samples.append((time.perf_counter() - began) * 1000)
+                assert response.status_code == 200, response.content[:300]
+            samples.sort()
+            entries = response.content.count(b'"search":{"mode":"match"')
+            print(f"{url:90} {samples[9]:8.1f} {samples[18]:8.1f} {entries:8}")
 
 
 if __name__ == "__main__":
