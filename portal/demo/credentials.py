@@ -23,6 +23,8 @@ from credentials.models import Action, Credential, Kind, Method, Status, Trainin
 from directory.models import Listing, Practitioner, Profession, Technique
 from directory.states import USState
 
+from .sinks import copy_instances
+
 BOARDS = {
     Profession.PT: "Board of Physical Therapy",
     Profession.DC: "Board of Chiropractic Examiners",
@@ -160,16 +162,20 @@ def demo_credentials(
             # Some were verified more than three years ago: due for review.
             add(certification, Status.VERIFIED, verified_days_ago=rng.randint(0, (today - issued).days))
 
-    created = Credential.objects.bulk_create([credential for credential, _ in rows], batch_size=1000)
-    pending = [credential.pk for credential in created if credential.status == Status.PENDING]
-    # created_at is set on insert; spread the pending ones back deterministically.
+    created = [credential for credential, _ in rows]
+    copy_instances(created)
+    # Pending ones were submitted over the last weeks (deterministically, by id).
+    for credential in created:
+        if credential.status == Status.PENDING:
+            credential.created_at = now - datetime.timedelta(hours=(credential.pk * 7919) % PENDING_SPREAD_HOURS)
     with connection.cursor() as cursor:
+        pending = [credential for credential in created if credential.status == Status.PENDING]
         cursor.execute(
-            "UPDATE credentials_credential SET created_at = created_at - ((id * 7919) %% %s) * interval '1 hour' "
-            "WHERE id = ANY(%s)",
-            [PENDING_SPREAD_HOURS, pending],
+            "UPDATE credentials_credential AS c SET created_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[]) "
+            "AS v(id, at) WHERE c.id = v.id",
+            [[credential.pk for credential in pending], [credential.created_at for credential in pending]],
         )
-    Verification.objects.bulk_create(
+    copy_instances(
         [
             Verification(
                 credential=credential,
@@ -183,8 +189,7 @@ def demo_credentials(
             )
             for credential in created
             if credential.status == Status.VERIFIED
-        ],
-        batch_size=1000,
+        ]
     )
     services.practitioners_requalify(practitioner_ids=ids, today=today)
 
