@@ -106,6 +106,37 @@ def test_practitioner_roles_near_a_point(ring, fhir):
     assert included == {str(pk) for pk, _ in want}
 
 
+def test_paging_roles_one_at_a_time_keeps_distance_then_id_order_through_ties(ring, fhir):
+    """Pages of one: each page is narrowed to the rows within reach of its own size, so
+    colleagues at one location (equal distances) must still come in id order, none lost."""
+    made, far = ring
+    location = made[2][0]  # 5 km south
+    for _ in range(3):
+        Listing.objects.create(
+            practitioner=PractitionerFactory(),
+            location=location,
+            point=location.point,
+            state=location.state,
+            qualified_from="2020-01-01",
+            qualified_until="2030-01-01",
+        )
+    url = f"/fhir/PractitionerRole?location.near={SEATTLE[0]}|{SEATTLE[1]}|50|km&_count=1"
+    seen = []
+    while url:
+        body = fhir(url)[1]
+        seen.extend(distances(body, "km"))
+        url = next((link["url"] for link in body["link"] if link["relation"] == "next"), None)
+    want = sorted(
+        (
+            (listing.pk, geodesic_km(SEATTLE, (listing.point.y, listing.point.x)))
+            for listing in Listing.objects.filter(location__in=[loc for loc, _ in made])
+        ),
+        key=lambda row: (round(row[1], 6), row[0]),
+    )
+    assert [pk for pk, _ in seen] == [pk for pk, _ in want]
+    assert len(seen) == 9
+
+
 @pytest.mark.parametrize(
     "value",
     [
