@@ -6,6 +6,8 @@ location and its qualification, so it changes with any of them."""
 import datetime
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from credentials import services as credential_services
@@ -137,3 +139,15 @@ def test_a_practitioner_whose_qualification_lapses_overnight_shows_as_changed(de
     assert got == nothing_but(Practitioner=practitioners, PractitionerRole=roles)
     status, body, _ = fhir(f"/fhir/PractitionerRole/{listing.pk}")
     assert body["active"] is False
+
+
+def test_a_sync_is_planned_for_its_own_timestamp_every_time(fhir):
+    """Prepared statements may fall back to a generic plan after five runs, which reads every
+    row of a big table when few changed; a sync asks PostgreSQL for a custom plan each time."""
+    PractitionerFactory()
+    with CaptureQueriesContext(connection) as sync:
+        assert fhir("/fhir/Practitioner?_lastUpdated=gt2020-01-01")[0] == 200
+    with CaptureQueriesContext(connection) as plain:
+        assert fhir("/fhir/Practitioner?_count=5")[0] == 200
+    assert any("plan_cache_mode = force_custom_plan" in query["sql"] for query in sync.captured_queries)
+    assert not any("plan_cache_mode" in query["sql"] for query in plain.captured_queries)
