@@ -20,9 +20,10 @@ from django.conf import settings
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
+from core.db import planner_setting
 from core.permissions import is_admin
 
 from .models import Clinic, ClinicInvitation, ClinicMembership, ConsultationRequest, Listing, Location, Practitioner
@@ -89,14 +90,8 @@ def nearest_first_plan(queryset: QuerySet):
     if "knn" not in queryset.query.annotations:
         yield
         return
-    nested = connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL enable_sort = off")
+    with planner_setting("enable_sort", "off"):
         yield
-        if nested:
-            # SET LOCAL outlives a savepoint: the outer transaction's later
-            # queries (tests, ATOMIC_REQUESTS) need their sorts back.
-            cursor.execute("RESET enable_sort")
 
 
 def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> list:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db import connection, transaction
 from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
 
+from core.db import planner_setting
 from credentials.selectors import public_credentials_on
 from directory.models import Clinic, Listing, Location, Practitioner, Specialty
 from directory.selectors import nearest_first_plan
@@ -419,12 +419,8 @@ def custom_plans(*, enabled: bool):
     if not enabled:
         yield
         return
-    nested = connection.in_atomic_block
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+    with planner_setting("plan_cache_mode", "force_custom_plan"):
         yield
-        if nested:
-            cursor.execute("RESET plan_cache_mode")
 
 
 def within_page_reach(queryset: QuerySet, point: Point, size: int) -> QuerySet:
