@@ -3,10 +3,7 @@ the state rules. Views are thin: reads from selectors, writes through services."
 
 from __future__ import annotations
 
-import mimetypes
-
 from django.conf import settings
-from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -22,6 +19,7 @@ from core.views import TodayMixin
 from directory.clinic_views import ClinicScopedMixin
 
 from . import selectors, services
+from .documents import document_response
 from .filters import CredentialFilter, ExpiringCredentialFilter, VerificationQueueFilter
 from .permissions import IsAdminOrReadOnly, IsClinicMemberOrAdmin
 from .serializers import (
@@ -98,19 +96,7 @@ class CredentialDocumentView(ScopedCredentialMixin, generics.GenericAPIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, *args, **kwargs):
-        credential = self.get_object()
-        if not credential.document:
-            raise Http404("This credential has no document.")
-        content_type = mimetypes.guess_type(credential.document.name)[0] or "application/octet-stream"
-        response = FileResponse(credential.document.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = f'attachment; filename="credential-{credential.pk}{_extension(credential)}"'
-        response["Cache-Control"] = "private, no-store"
-        return response
-
-
-def _extension(credential) -> str:
-    name = credential.document.name
-    return name[name.rfind(".") :] if "." in name else ""
+        return document_response(self.get_object())
 
 
 DECISIONS = {

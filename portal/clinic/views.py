@@ -11,7 +11,6 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import mimetypes
 
 from django.conf import settings
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.contrib.auth import views as auth_views
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, OuterRef, Q
-from django.http import FileResponse, Http404, HttpResponse, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -30,6 +29,7 @@ from core.auth import throttled_login
 from credentials import qualification
 from credentials import selectors as credential_selectors
 from credentials import services as credential_services
+from credentials.documents import document_response
 from credentials.models import DOCUMENT_MAX_BYTES, Action, Credential, Kind, Status
 from directory import selectors as directory_selectors
 from directory import services as directory_services
@@ -462,16 +462,7 @@ def credential(request, pk):
 @require_GET
 @clinic_page
 def credential_document(request, pk):
-    credential = _credential(request, pk)
-    if not credential.document:
-        raise Http404("This credential has no document.")
-    name = credential.document.name
-    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
-    response = FileResponse(credential.document.open("rb"), content_type=content_type)
-    extension = name[name.rfind(".") :] if "." in name else ""
-    response["Content-Disposition"] = f'attachment; filename="credential-{credential.pk}{extension}"'
-    response["Cache-Control"] = "private, no-store"
-    return response
+    return document_response(_credential(request, pk))
 
 
 @require_GET

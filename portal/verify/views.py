@@ -4,7 +4,6 @@ decisions go through credentials.services (and the screening services), as the A
 
 from __future__ import annotations
 
-import mimetypes
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -14,7 +13,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponseRedirect, QueryDict
+from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.decorators import method_decorator
@@ -27,6 +26,7 @@ from core import clock
 from core.permissions import is_admin
 from core.workdays import business_days_between, older_than_cutoff
 from credentials import selectors, services
+from credentials.documents import document_response, document_type
 from credentials.models import Credential, ExclusionMatch, Kind, Status
 from credentials.screening import selectors as checks
 from credentials.screening.services import MatchConflict, exclusion_match_decide
@@ -160,7 +160,7 @@ class CredentialView(StaffOnly, View):
             "lookup": lookup,
             "lookup_url": lookup.url_for(credential.license_number) if lookup else "",
             "provider_recognised": credential.kind == Kind.LICENSE or checks.provider_recognised(credential.issuer),
-            "document_type": mimetypes.guess_type(credential.document.name)[0] if credential.document else None,
+            "document_type": document_type(credential) if credential.document else None,
             "today": today,
         }
 
@@ -240,15 +240,9 @@ class DocumentView(StaffOnly, View):
     )
 
     def get(self, request, pk):
-        credential = get_object_or_404(Credential, pk=pk)
-        if not credential.document:
-            raise Http404("This credential has no document.")
-        content_type = mimetypes.guess_type(credential.document.name)[0] or "application/octet-stream"
-        response = FileResponse(credential.document.open("rb"), content_type=content_type)
-        response["Content-Disposition"] = "inline"
+        response = document_response(get_object_or_404(Credential, pk=pk), inline=True)
         response["Content-Security-Policy"] = self.POLICY
         response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
         return response
 
 
