@@ -211,6 +211,34 @@ def _ymd(value: str, column: str) -> datetime.date | None:
         raise RowError(f"'{column}' is not a date (YYYYMMDD): {value!r}") from None
 
 
+def _load_batches(report, path: Path, rows, *, parse, flush, batch_size: int, progress) -> None:
+    """Read a file's data rows: each is `parse(line, row)`d (a RowError names it in the
+    report, and it is left out), and the parsed rows go to `flush` in batches of
+    `batch_size`; `progress(n)` is told of every `batch_size` rows read, and the rest."""
+    batch: list[tuple] = []
+    since = 0
+    for line, _, row in rows:
+        report.read += 1
+        try:
+            if row and row[0].startswith("\x00"):
+                raise RowError(f"not readable as CSV ({row[0][1:]})")
+            batch.append(parse(line, row))
+        except RowError as exc:
+            report.reject(path.name, line, str(exc))
+        since += 1
+        if since == batch_size:
+            if batch:
+                flush(batch)
+                batch = []
+            if progress:
+                progress(since)
+            since = 0
+    if batch:
+        flush(batch)
+    if progress and since:
+        progress(since)
+
+
 def _copy(table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     sql = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
     with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
@@ -339,28 +367,18 @@ def nppes_import(*, path: Path | str, batch_size: int = BATCH_SIZE, progress: Pr
                 for n in range(1, TAXONOMY_GROUPS + 1)
             ]
             width = len(header)
-            batch: list[tuple] = []
-            since = 0
-            for line, _, row in rows:
-                report.read += 1
-                try:
-                    if row and row[0].startswith("\x00"):
-                        raise RowError(f"not readable as CSV ({row[0][1:]})")
-                    batch.append((line, *_nppes_row(row, width, cols, license_cols)))
-                except RowError as exc:
-                    report.reject(path_.name, line, str(exc))
-                since += 1
-                if since == batch_size:
-                    if batch:
-                        _nppes_flush(report, batch)
-                        batch = []
-                    if progress:
-                        progress(since)
-                    since = 0
-            if batch:
-                _nppes_flush(report, batch)
-            if progress and since:
-                progress(since)
+            _load_batches(
+                report,
+                path_,
+                rows,
+                parse=lambda line, row, width=width, cols=cols, license_cols=license_cols: (
+                    line,
+                    *_nppes_row(row, width, cols, license_cols),
+                ),
+                flush=lambda batch: _nppes_flush(report, batch),
+                batch_size=batch_size,
+                progress=progress,
+            )
         with connection.cursor() as cursor:
             cursor.execute(f"DROP TABLE {NPPES_STAGE}")
     return report
@@ -431,28 +449,15 @@ def leie_import(
             _, header, _ = next(rows)
             cols = _columns(path_, [name.upper() for name in header], {name: name for name in LEIE_HEADER})
             width = len(header)
-            batch: list[tuple] = []
-            since = 0
-            for line, _, row in rows:
-                report.read += 1
-                try:
-                    if row and row[0].startswith("\x00"):
-                        raise RowError(f"not readable as CSV ({row[0][1:]})")
-                    batch.append(_leie_row(row, width, cols))
-                except RowError as exc:
-                    report.reject(path_.name, line, str(exc))
-                since += 1
-                if since == batch_size:
-                    if batch:
-                        _copy(LEIE_STAGE, LEIE_COLUMNS, batch)
-                        batch = []
-                    if progress:
-                        progress(since)
-                    since = 0
-            if batch:
-                _copy(LEIE_STAGE, LEIE_COLUMNS, batch)
-            if progress and since:
-                progress(since)
+            _load_batches(
+                report,
+                path_,
+                rows,
+                parse=lambda line, row, width=width, cols=cols: _leie_row(row, width, cols),
+                flush=lambda batch: _copy(LEIE_STAGE, LEIE_COLUMNS, batch),
+                batch_size=batch_size,
+                progress=progress,
+            )
 
         fields = ", ".join(LEIE_COLUMNS)
         with connection.cursor() as cursor:
