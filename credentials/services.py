@@ -28,8 +28,8 @@ from core.exceptions import Conflict
 from core.services import model_update, rows_update
 from directory.models import Listing, Practitioner, Technique
 
-from . import qualification
-from .models import Action, Credential, ExclusionMatch, Kind, Method, StateRule, Status, Verification, default_rule
+from . import qualification, selectors
+from .models import Action, Credential, Kind, Method, StateRule, Status, Verification, default_rule
 
 
 class CredentialConflict(Conflict):
@@ -500,9 +500,7 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
     )
     rules = rules_for(listing["location__state"] for listing in listings)
     # A practitioner on the exclusion list (a match not dismissed) is qualified nowhere.
-    excluded = set(
-        ExclusionMatch.objects.standing().filter(practitioner_id__in=ids).values_list("practitioner_id", flat=True)
-    )
+    excluded = selectors.excluded_practitioner_ids(ids)
 
     listing_updates = []
     for listing in listings:
