@@ -27,6 +27,18 @@ def distances(body, unit):
     return out
 
 
+def qualified_at(location) -> Listing:
+    """A new practitioner listed, and qualified, at the location."""
+    return Listing.objects.create(
+        practitioner=PractitionerFactory(),
+        location=location,
+        point=location.point,
+        state=location.state,
+        qualified_from="2020-01-01",
+        qualified_until="2030-01-01",
+    )
+
+
 @pytest.fixture
 def ring(db):
     """Locations at known distances and bearings from Seattle's centroid, one practitioner each,
@@ -37,15 +49,7 @@ def ring(db):
     for metres, bearing in ((30_000, 0), (29_950, 90), (5_000, 180), (12_000, 270), (45_000, 45), (800, 135)):
         lat, lon = offset(SEATTLE, metres, bearing)
         location = LocationFactory(clinic=clinic, postal_code="98101", state="WA", point=point_at(lat, lon))
-        listing = Listing.objects.create(
-            practitioner=PractitionerFactory(),
-            location=location,
-            point=location.point,
-            state=location.state,
-            qualified_from="2020-01-01",
-            qualified_until="2030-01-01",
-        )
-        made.append((location, listing))
+        made.append((location, qualified_at(location)))
     far = LocationFactory(clinic=clinic, postal_code="10001", state="NY", point=point_at(40.75, -73.99))
     return made, far
 
@@ -112,14 +116,7 @@ def test_paging_roles_one_at_a_time_keeps_distance_then_id_order_through_ties(ri
     made, far = ring
     location = made[2][0]  # 5 km south
     for _ in range(3):
-        Listing.objects.create(
-            practitioner=PractitionerFactory(),
-            location=location,
-            point=location.point,
-            state=location.state,
-            qualified_from="2020-01-01",
-            qualified_until="2030-01-01",
-        )
+        qualified_at(location)
     url = f"/fhir/PractitionerRole?location.near={SEATTLE[0]}|{SEATTLE[1]}|50|km&_count=1"
     seen = []
     while url:

@@ -10,7 +10,6 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
-from django.test import Client
 from django.utils import timezone
 
 from credentials import services
@@ -46,19 +45,8 @@ def _media(settings, tmp_path):
 
 
 @pytest.fixture
-def browser_for():
-    def make(user):
-        client = Client()
-        if user is not None:
-            client.force_login(user)
-        return client
-
-    return make
-
-
-@pytest.fixture
-def verifier(admin, browser_for):
-    return browser_for(admin)
+def verifier(admin, browser_as):
+    return browser_as(admin)
 
 
 def submitted(credential, day: datetime.date, hour=10) -> Credential:
@@ -77,25 +65,25 @@ def monday(weeks_back: int) -> datetime.date:
 
 
 @pytest.mark.parametrize("path", ["/verify/", "/verify/credentials/{pk}/", "/verify/credentials/{pk}/document/"])
-def test_only_admins_open_the_workspace(path, today, practitioner, admin, clinic_user, browser_for):
+def test_only_admins_open_the_workspace(path, today, practitioner, admin, clinic_user, browser_as):
     credential = CredentialFactory(practitioner=practitioner, document=SimpleUploadedFile("l.pdf", PDF))
     url = path.format(pk=credential.pk)
 
-    anonymous = browser_for(None).get(url)
+    anonymous = browser_as(None).get(url)
     assert anonymous.status_code == 302
     assert anonymous["Location"].startswith("/admin/login/?next=")
 
-    staff = browser_for(clinic_user).get(url)
+    staff = browser_as(clinic_user).get(url)
     assert staff.status_code == 403
     assert "Admins only" in staff.content.decode()
 
-    assert browser_for(admin).get(url).status_code == 200
+    assert browser_as(admin).get(url).status_code == 200
 
 
-def test_clinic_staff_cannot_decide_or_touch_matches(today, practitioner, clinic_user, browser_for):
+def test_clinic_staff_cannot_decide_or_touch_matches(today, practitioner, clinic_user, browser_as):
     credential = CredentialFactory(practitioner=practitioner)
     match = ExclusionMatch.objects.create(practitioner=practitioner, summary="DOE, JANE", basis=MatchBasis.NPI)
-    client = browser_for(clinic_user)
+    client = browser_as(clinic_user)
     decide = client.post(
         f"/verify/credentials/{credential.pk}/",
         {"action": "verify", "method": Method.PRIMARY_SOURCE, "seen_status": "pending", "seen_events": 0},
