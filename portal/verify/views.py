@@ -16,6 +16,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect, QueryDict
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.functional import cached_property
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -214,7 +215,7 @@ class CredentialView(StaffOnly, View):
             who = latest.decided_by.get_username() if latest.decided_by else "the clinic"
             text = (
                 f"Someone else got here first: {latest.get_action_display().lower()} by {who} "
-                f"at {latest.decided_at:%Y-%m-%d %H:%M}. It is now {current.get_status_display().lower()}; "
+                f"at {timezone.localtime(latest.decided_at):%Y-%m-%d %H:%M}. It is now {current.get_status_display().lower()}; "
                 "your decision was not recorded. Review the credential as it is now."
             )
         else:

@@ -336,6 +336,9 @@ def test_someone_elses_decision_is_shown_never_overwritten(today, practitioner, 
     assert response.status_code == 409
     body = response.content.decode()
     assert "Someone else got here first: verify by" in body
+    # When, in the directory's time zone, as the history table below says it.
+    decided = timezone.localtime(Verification.objects.get().decided_at)
+    assert f"at {decided:%Y-%m-%d %H:%M}. It is now verified" in body
     assert "your decision was not recorded" in body
     other.refresh_from_db()
     assert other.status == Status.VERIFIED
