@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
 # Directory search bounds (the public API): default radius and the largest allowed.
 SEARCH_DEFAULT_RADIUS_KM = env.float("SEARCH_DEFAULT_RADIUS_KM", default=40.0)
 SEARCH_MAX_RADIUS_KM = env.float("SEARCH_MAX_RADIUS_KM", default=500.0)
+# Anonymous searches and profiles are answered from the cache for up to this long, and
+# afresh as soon as a write to these tables commits (core.public_cache); 0: never kept.
+PUBLIC_CACHE_SECONDS = env.int("PUBLIC_CACHE_SECONDS", default=60)
+PUBLIC_CACHE_TABLE_PREFIXES = ("directory_", "credentials_")
 
 # The FHIR API (/fhir/): the directory's own code systems (conditions, professions, credential
 # kinds, verification methods) are named "<base>:<name>"; bulk exports write their NDJSON here.

@@ -6,6 +6,7 @@ from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
 
+from core.public_cache import PublicCacheMixin
 from core.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
 from core.views import TodayMixin
 
@@ -55,8 +56,9 @@ GEOJSON_PAGE = OpenApiResponse(
 )
 
 
-class PatientReadMixin(TodayMixin):
-    """Anonymous, read-only and throttled (DEFAULT_THROTTLE_CLASSES)."""
+class PatientReadMixin(PublicCacheMixin, TodayMixin):
+    """Anonymous, read-only and throttled (DEFAULT_THROTTLE_CLASSES); a repeated request is
+    answered from the shared cache until the directory's data changes (core.public_cache)."""
 
     permission_classes = [permissions.AllowAny]
 

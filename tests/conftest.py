@@ -31,6 +31,14 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_public_cache(settings):
+    # A test's writes happen inside a transaction that never commits, so the generation of
+    # the public answers (core.public_cache) never moves: keeping answers would serve a
+    # test the page it saw before its own change. tests/test_public_cache.py turns it on.
+    settings.PUBLIC_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def api():
     """An anonymous client, as a patient uses the API."""

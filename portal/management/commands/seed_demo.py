@@ -10,6 +10,7 @@ from tqdm import tqdm
 
 from core import clock
 from core.cli import iso_date
+from core.public_cache import public_data_changed
 from credentials.screening import imports
 from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Practitioner
@@ -96,6 +97,8 @@ class Command(BaseCommand):
             started = time.perf_counter()
             result.counts.update(self.seed_screening(today=today))
             result.seconds["screening"] = time.perf_counter() - started
+        # Rows loaded by COPY pass no execute wrapper: say so, so no kept public answer outlives them.
+        public_data_changed()
         elapsed = time.perf_counter() - began
         if verbosity:
             self.stdout.write(f"Seeded a demo directory on {connection.vendor} (COPY), seed {seed}:")
