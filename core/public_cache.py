@@ -34,6 +34,8 @@ the cache is asked, so a cached answer still counts against a client's rate.
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
@@ -97,18 +99,11 @@ def install(sender, connection, **kwargs):
 
 def _key(request, fmt: str, today) -> str:
     query = "&".join(f"{name}={value}" for name, values in sorted(request.GET.lists()) for value in values)
-    return ":".join(
-        [
-            "public",
-            str(generation()),
-            today.isoformat(),
-            request.scheme,
-            request.get_host(),
-            fmt,
-            request.path,
-            query,
-        ]
-    )
+    # Hashed: a query may hold any text (spaces, accents) and be long.
+    asked = hashlib.sha256(
+        "\n".join([request.scheme, request.get_host(), fmt, request.path, query]).encode()
+    ).hexdigest()
+    return f"public:{generation()}:{today.isoformat()}:{asked}"
 
 
 class PublicCacheMixin:
