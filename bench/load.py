@@ -34,6 +34,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from directory.models import Language, Listing, Practitioner, Specialty, Technique  # noqa: E402
@@ -42,7 +43,8 @@ from portal.demo.data import NAME_ORIGINS  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 # Distinct places in the mix: ZIP codes and cities drawn from where the listings are (so
 # busy metros come up more often, as patients do), points scattered around them.
-PLACE_POOL = 400
+PLACE_POOL = 2000
+PROFILE_POOL = 5000
 # Client addresses the requests come from: at 400 requests a second, 24 a minute each, far
 # below the anonymous rate limit (120 a minute), as patients' browsers are.
 CLIENTS = 1000
@@ -53,15 +55,18 @@ local paths = %(paths)s
 local counter = 0
 hits = 0
 local threads = {}
+id = 0
 setup = function(thread)
+  -- wrk's two threads take turns through the list (one the odd requests, one the even).
+  thread:set("id", #threads)
   table.insert(threads, thread)
 end
 request = function()
   counter = counter + 1
   -- Patients come from many addresses (%(clients)d here), each far below the rate limit.
-  local client = (counter * 7919) %% %(clients)d
+  local client = ((counter * 2 + id) * 7919) %% %(clients)d
   local address = string.format("10.%%d.%%d.%%d", math.floor(client / 65536), math.floor(client / 256) %% 256, client %% 256)
-  return wrk.format("GET", paths[(counter %% #paths) + 1], {["X-Forwarded-For"] = address})
+  return wrk.format("GET", paths[((counter * 2 + id) %% #paths) + 1], {["X-Forwarded-For"] = address})
 end
 response = function(status, headers, body)
   if headers["X-Cache"] == "hit" then hits = hits + 1 end
@@ -125,7 +130,7 @@ def pools(rng: random.Random) -> Pools:
         zips=[zip_code for zip_code, _, _, _ in places],
         cities=[f"{city},{state}" for _, city, state, _ in places],
         points=[(point.y, point.x) for _, _, _, point in places],
-        slugs=list(Practitioner.objects.order_by("?").values_list("slug", flat=True)[:PLACE_POOL]),
+        slugs=list(Practitioner.objects.order_by("?").values_list("slug", flat=True)[:PROFILE_POOL]),
         surnames=picked,
         specialties=list(Specialty.objects.values_list("slug", flat=True)),
         techniques=list(Technique.objects.values_list("slug", flat=True)),
@@ -163,25 +168,32 @@ SHAPES: list[tuple[str, float, Callable[[random.Random, Pools], str]]] = [
 ]
 
 
-def request_mix(rng: random.Random, p: Pools, count: int = 2000) -> list[str]:
-    """`count` requests in a fixed order, each shape about its share of them."""
+def request_mix(rng: random.Random, p: Pools, count: int) -> list[str]:
+    """`count` requests in a fixed order, each shape about its share of them. Make it as long
+    as the run, so that a request answered from the cache is one asked before (a popular place,
+    a popular profile), never the mix starting over."""
     names = [name for name, _, _ in SHAPES]
     makers = {name: make for name, _, make in SHAPES}
     chosen = rng.choices(names, weights=[share for _, share, _ in SHAPES], k=count)
     return [makers[name](rng, p) for name in chosen]
 
 
-def shape_requests(rng: random.Random, p: Pools, name: str, count: int = 500) -> list[str]:
+def shape_requests(rng: random.Random, p: Pools, name: str, count: int) -> list[str]:
     make = next(make for shape, _, make in SHAPES if shape == name)
     return [make(rng, p) for _ in range(count)]
 
 
-def server_env(port: int, workers: int, *, cache_seconds: int | None) -> dict[str, str]:
+def empty_cache(url: str) -> None:
+    """Empty the server's cache database (the bench's own Redis database, 13 by default)."""
+    redis.Redis.from_url(url).flushdb()
+
+
+def server_env(port: int, workers: int, *, cache_url: str, cache_seconds: int | None) -> dict[str, str]:
     database = settings.DATABASES["default"]
     return {
         **os.environ,
         "DATABASE_URL": f"postgis://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}",
-        "CACHE_URL": os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13"),
+        "CACHE_URL": cache_url,
         "CACHE_KEY_PREFIX": f"bench-{port}",
         # The production rate limit, counted per client address as behind one proxy: wrk
         # sends each request from one of CLIENTS addresses in X-Forwarded-For.
@@ -246,35 +258,36 @@ def main():
     wrk = ensure_wrk()
     rng = random.Random(args.seed)
     p = pools(rng)
-    mix = request_mix(rng, p)
+    # Enough distinct requests for the run at 1,000 a second: the mix never starts over.
+    length = max(args.seconds, args.per_shape) * 1000
+    warm_up, mix = request_mix(rng, p, 5000), request_mix(rng, p, length)
     port = free_port()
+    cache_url = os.environ.get("CACHE_URL", "redis://127.0.0.1:6379/13")
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as work:
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "-c", "config/gunicorn.py", "--access-logfile", "/dev/null"]
             + ["config.wsgi:application"],
             cwd=ROOT,
-            env=server_env(port, args.workers, cache_seconds=args.cache_seconds),
+            env=server_env(port, args.workers, cache_url=cache_url, cache_seconds=args.cache_seconds),
         )
         try:
             wait_until_up(base)
-            # Warm every worker's caches (vocabularies, ZIP table, prepared statements).
-            drive(wrk, base, mix, seconds=5, connections=args.connections, work=Path(work))
+            # Warm every worker (vocabularies, ZIP table, prepared statements) on other requests,
+            # then start each measured run with nothing kept in the cache.
+            drive(wrk, base, warm_up, seconds=5, connections=args.connections, work=Path(work))
+            empty_cache(cache_url)
             result = drive(wrk, base, mix, seconds=args.seconds, connections=args.connections, work=Path(work))
-            shapes = [
-                (
-                    name,
-                    drive(
-                        wrk,
-                        base,
-                        shape_requests(rng, p, name),
-                        seconds=args.per_shape,
-                        connections=args.connections,
-                        work=Path(work),
-                    ),
+            shapes = []
+            for name, _, _ in SHAPES if args.per_shape else []:
+                empty_cache(cache_url)
+                paths = shape_requests(rng, p, name, length)
+                shapes.append(
+                    (
+                        name,
+                        drive(wrk, base, paths, seconds=args.per_shape, connections=args.connections, work=Path(work)),
+                    )
                 )
-                for name, _, _ in (SHAPES if args.per_shape else [])
-            ]
         finally:
             server.terminate()
             server.wait(timeout=30)
