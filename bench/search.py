@@ -14,7 +14,9 @@ own SQL is measured against. See bench/README.md.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
+import json
 import os
 import random
 import statistics
@@ -198,6 +200,34 @@ def explain(point: Point) -> str:
         return "\n".join(row[0] for row in cursor.fetchall())
 
 
+def server_side(sql: str, params, plan) -> tuple[float, int]:
+    """The server's own figures for one statement: execution time (ms) and pages touched (shared hit + read)."""
+    with plan, connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + sql, params)
+        (document,) = cursor.fetchone()
+    root = (document if isinstance(document, list) else json.loads(document))[0]
+    node = root["Plan"]
+    return root["Execution Time"], node.get("Shared Hit Blocks", 0) + node.get("Shared Read Blocks", 0)
+
+
+def server_side_table(points: list[Point]) -> None:
+    """Execution time and pages touched as the server counts them, for the search and the bare KNN.
+
+    Pages touched do not depend on what else the machine is doing, unlike
+    the client's timings on a shared machine, so they show the work a query
+    does (the search against its floor) even when the timings are noisy.
+    """
+    search = [server_side(*compiled_sql(point), search_plan()) for point in points]
+    bare = [server_side(BARE_KNN_SQL, [point.ewkt], contextlib.nullcontext()) for point in points]
+    print()
+    print(
+        f"{'server side (EXPLAIN ANALYZE)':<34}{'exec p50 ms':>12}{'exec p99 ms':>12}{'pages p50':>10}{'pages p99':>10}"
+    )
+    for label, rows in (("search SQL", search), ("bare KNN", bare)):
+        times, pages = percentiles([ms for ms, _ in rows]), percentiles([float(n) for _, n in rows])
+        print(f"{label:<34}{times[0]:>12.2f}{times[2]:>12.2f}{pages[0]:>10.0f}{pages[2]:>10.0f}")
+
+
 def point_index_names() -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute(
@@ -310,6 +340,7 @@ def main():
         ("naive >= 100x slower than API (p50)", naive[0] >= 100 * api[0]),
     )
     print("Goals: " + "; ".join(f"{name}: {'met' if ok else 'MISSED'}" for name, ok in goals))
+    server_side_table(timed_points)
 
     # The plan for the densest origin we have: Manhattan.
     manhattan = Point(-73.9967, 40.7484, srid=4326)
