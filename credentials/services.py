@@ -26,6 +26,7 @@ from django.utils import timezone
 from core import clock
 from core.exceptions import Conflict
 from core.services import model_update, rows_update
+from directory import services as directory_services
 from directory.models import Listing, Practitioner, Technique
 
 from . import qualification, selectors
@@ -529,6 +530,7 @@ def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
                 Practitioner(id=practitioner["id"], verified_training_hours=hours, updated_at=now)
             )
     rows_update(practitioner_updates, ["verified_training_hours", "updated_at"])
+    directory_services.listings_refresh_filters(practitioner_ids=[row.id for row in practitioner_updates])
     # A listing whose days were right still showed patients its practitioner's wrong
     # hours (and met or missed a minimum-hours search by them): it changed too.
     days_changed = {listing.id for listing in listing_updates}

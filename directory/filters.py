@@ -13,7 +13,7 @@ import math
 import django_filters as filters
 from django import forms
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from core.filters import StrictFilterSet, StrictForm, literal_error
 
@@ -249,7 +249,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
         help_text="Technique, by slug (e.g. deep-dry-needling); comma-separated means any of them.",
     )
     profession = CommaSeparatedFilter(
-        field_name="practitioner__profession",
+        field_name="profession",
         known={code.lower(): (code, code) for code in Profession.values},
         noun="profession",
         help_text="Profession code: " + ", ".join(Profession.values) + "; comma-separated means any of them.",
@@ -261,11 +261,12 @@ class PractitionerSearchFilter(PlaceFilterSet):
         help_text="ISO 639-1 language code (e.g. es); comma-separated means any of them.",
     )
     accepting_new_patients = StrictBooleanFilter(
-        field_name="location__accepting_new_patients",
+        field_name="accepting_new_patients",
+        # the listing's copy of its location's (see Listing)
         help_text="true: only locations taking new patients.",
     )
     min_training_hours = filters.NumberFilter(
-        field_name="practitioner__verified_training_hours",
+        field_name="verified_training_hours",  # the listing's copy of its practitioner's
         lookup_expr="gte",
         min_value=0,
         max_value=100000,
@@ -285,20 +286,18 @@ class PractitionerSearchFilter(PlaceFilterSet):
     class Meta(PlaceFilterSet.Meta):
         model = Listing
 
-    def _practitioner_has(self, queryset, relation, values, lookup):
-        through = getattr(Practitioner, relation).through
-        return queryset.filter(
-            Exists(through.objects.filter(practitioner_id=OuterRef("practitioner_id"), **{lookup: values}))
-        )
+    # Every filter but `q` tests the listing's own copies of the practitioner's and
+    # location's facts (see Listing), so the KNN walk tests them on the row it read:
+    # the terms by array overlap ("any of them").
 
     def filter_specialty(self, queryset, name, value):
-        return self._practitioner_has(queryset, "specialties", value, "specialty_id__in")
+        return queryset.filter(specialty_ids__overlap=value)
 
     def filter_technique(self, queryset, name, value):
-        return self._practitioner_has(queryset, "techniques", value, "technique_id__in")
+        return queryset.filter(technique_ids__overlap=value)
 
     def filter_language(self, queryset, name, value):
-        return self._practitioner_has(queryset, "languages", value, "language_id__in")
+        return queryset.filter(language_ids__overlap=value)
 
     def filter_name(self, queryset, name, value):
         return queryset.filter(name_matches(["practitioner__name", "location__clinic__name"], value))

@@ -123,6 +123,67 @@ class NpiTaken(Conflict):
         super().__init__({"detail": f"npi: {message}", "errors": {"npi": [message]}})
 
 
+# --- the listing's copies of what the search filters on -------------------------
+
+# The listing's copy of each practitioner term list: (listing column, link table, term column).
+_TERM_COPIES = tuple(
+    (
+        f"{Practitioner._meta.get_field(relation).related_model._meta.model_name}_ids",
+        Practitioner._meta.get_field(relation).remote_field.through._meta.db_table,
+        Practitioner._meta.get_field(relation).m2m_reverse_name(),
+    )
+    for relation in PRACTITIONER_TERMS
+)
+
+
+def listings_refresh_filters(
+    *, practitioner_ids: Iterable[int] | None = None, location_ids: Iterable[int] | None = None
+) -> int:
+    """Recompute the listings' copies of what the search filters on (see Listing) from their sources.
+
+    For the listings of these practitioners, or at these locations; with
+    neither, for every listing (the seed calls it once after a bulk load).
+    One set-based UPDATE that writes only the rows whose copies differ, so
+    a service may call it after any edit that could touch a source: the
+    practitioner's terms, profession or verified training hours, a
+    location's accepting_new_patients, a new listing. Returns the listings
+    written. `updated_at` is left alone: the copies are not part of what a
+    directory syncs of a listing (the practitioner's own row is).
+    """
+    if practitioner_ids is not None and location_ids is not None:
+        raise TypeError("give practitioner_ids or location_ids, not both")
+    if practitioner_ids is not None:
+        ids = sorted(set(practitioner_ids))
+        where, params = "l.practitioner_id = ANY(%s)", [ids]
+    elif location_ids is not None:
+        ids = sorted(set(location_ids))
+        where, params = "l.location_id = ANY(%s)", [ids]
+    else:
+        ids, where, params = None, "TRUE", []
+    if ids == []:
+        return 0
+    listing, location, practitioner = (model._meta.db_table for model in (Listing, Location, Practitioner))
+    terms = ", ".join(
+        f"ARRAY(SELECT {term} FROM {through} WHERE practitioner_id = p.id ORDER BY {term})::integer[] AS {column}"
+        for column, through, term in _TERM_COPIES
+    )
+    copies = [column for column, _, _ in _TERM_COPIES] + ["profession", "verified_training_hours"]
+    sql = (
+        f"WITH source AS ("
+        f" SELECT p.id, p.profession, p.verified_training_hours, {terms} FROM {practitioner} p"
+        f" WHERE p.id IN (SELECT l.practitioner_id FROM {listing} l WHERE {where}))"
+        f" UPDATE {listing} l SET {', '.join(f'{c} = s.{c}' for c in copies)},"
+        f" accepting_new_patients = loc.accepting_new_patients"
+        f" FROM source s, {location} loc"
+        f" WHERE l.practitioner_id = s.id AND loc.id = l.location_id AND {where}"
+        f" AND ({', '.join(f'l.{c}' for c in copies)}, l.accepting_new_patients)"
+        f" IS DISTINCT FROM ({', '.join(f's.{c}' for c in copies)}, loc.accepting_new_patients)"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params * 2)
+        return cursor.rowcount
+
+
 # --- clinics and members ----------------------------------------------------
 
 
@@ -396,9 +457,11 @@ def location_update(
        the state (which decides which licenses count): both follow.
     3. A move to another state may change who is qualified there, so the
        practitioners listed here are requalified (the hook).
+    4. Its listings' copy of accepting_new_patients (a search filter) follows.
     """
     location = Location.objects.select_for_update().get(pk=location.pk)
     before = (location.point, location.state)
+    accepting = location.accepting_new_patients
     data = {
         field: "" if value is None and field != "accepting_new_patients" else value for field, value in changes.items()
     }
@@ -408,6 +471,8 @@ def location_update(
     _place(location, lat=lat, lon=lon, moved=moved)
     location.full_clean()
     location.save()
+    if location.accepting_new_patients != accepting:
+        listings_refresh_filters(location_ids=[location.pk])
     if (location.point, location.state) != before:
         listings = Listing.objects.filter(location=location)
         listings.update(point=location.point, state=location.state, updated_at=timezone.now())
@@ -457,6 +522,8 @@ def _set_locations(practitioner: Practitioner, clinic: Clinic, locations: Sequen
     here.exclude(location_id__in=wanted).delete()
     added = [_listing(practitioner, wanted[location_id]) for location_id in sorted(set(wanted) - current)]
     Listing.objects.bulk_create(added)
+    if added:
+        listings_refresh_filters(practitioner_ids=[practitioner.pk])
     return bool(added)
 
 
@@ -468,7 +535,8 @@ def _set_terms(
     languages: Iterable[Language] | None,
 ) -> None:
     """Set the given term lists; a practitioner whose terms changed is marked as updated
-    (`updated_at`), as a change to a field would, so a directory's sync picks it up."""
+    (`updated_at`), as a change to a field would, so a directory's sync picks it up, and
+    their listings' copies of the terms (the search's filters) follow."""
     changed = False
     for relation, terms in (("specialties", specialties), ("techniques", techniques), ("languages", languages)):
         if terms is not None:
@@ -479,6 +547,7 @@ def _set_terms(
                 changed = True
     if changed and practitioner.pk:
         Practitioner.objects.filter(pk=practitioner.pk).update(updated_at=timezone.now())
+        listings_refresh_filters(practitioner_ids=[practitioner.pk])
 
 
 class PractitionerDetails(TypedDict, total=False):
@@ -601,6 +670,7 @@ def practitioners_create_many(*, clinic: Clinic, practitioners: Sequence[NewPrac
         ],
         batch_size=5000,
     )
+    listings_refresh_filters(practitioner_ids=[row.pk for row in created])
     hooks.listings_changed(practitioner_ids=[row.pk for row in created])
     return created
 
@@ -634,6 +704,8 @@ def practitioner_update(
         if clinic is None:
             raise TypeError("locations are set within one clinic: give the clinic")
         added = _set_locations(practitioner, clinic, locations)
+    if practitioner.profession != profession:
+        listings_refresh_filters(practitioner_ids=[practitioner.pk])
     if added or practitioner.profession != profession:
         hooks.listings_changed(practitioner_ids=[practitioner.pk])
     return practitioner
@@ -657,7 +729,9 @@ def listing_add(*, practitioner: Practitioner, location: Location) -> Listing:
         practitioner=practitioner, location=location, defaults={"point": location.point, "state": location.state}
     )
     if created:
+        listings_refresh_filters(practitioner_ids=[practitioner.pk])
         hooks.listings_changed(practitioner_ids=[practitioner.pk])
+        listing.refresh_from_db()
     return listing
 
 

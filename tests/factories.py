@@ -5,7 +5,7 @@ import datetime
 import factory
 from django.contrib.gis.geos import Point
 
-from directory import geocoding
+from directory import geocoding, services
 from directory.models import Clinic, Listing, Location, Practitioner, Profession
 
 FAR_PAST = datetime.date(2000, 1, 1)
@@ -65,6 +65,7 @@ class ListingFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = Listing
+        skip_postgeneration_save = True
 
     practitioner = factory.SubFactory(PractitionerFactory)
     location = factory.SubFactory(LocationFactory)
@@ -73,6 +74,13 @@ class ListingFactory(factory.django.DjangoModelFactory):
     state = factory.LazyAttribute(lambda o: o.location.state)
     qualified_from = factory.LazyAttribute(lambda o: None if o.qualified_until is None else FAR_PAST)
     qualified_until = FAR_FUTURE
+
+    @factory.post_generation
+    def search_filters(self, create, extracted, **kwargs):
+        # The listing's copies of what the search filters on, as the services write them.
+        if create:
+            services.listings_refresh_filters(practitioner_ids=[self.practitioner_id])
+            self.refresh_from_db()
 
 
 def point_at(lat: float, lon: float) -> Point:

@@ -51,6 +51,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import clock
+from directory import services as directory_services
 from directory.models import Listing, Practitioner
 from directory.selectors import clinic_member_emails
 
@@ -238,9 +239,13 @@ def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
         .values("total")
     )
     lapsed = Credential.objects.verified().filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
-    return Practitioner.objects.filter(pk__in=lapsed.values("practitioner_id")).update(
+    ids = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
+    refreshed = Practitioner.objects.filter(pk__in=ids).update(
         verified_training_hours=Coalesce(Subquery(valid_hours), 0)
     )
+    # The listings' copy of the hours (the search's min_training_hours) follows.
+    directory_services.listings_refresh_filters(practitioner_ids=ids)
+    return refreshed
 
 
 def _mark_changed(day: datetime.date, since: datetime.date) -> None:
