@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from directory import vocabulary
 from directory.models import Language, Specialty, Technique
 from tests.credentials.factories import AdminFactory, MembershipFactory, UserFactory
 from tests.factories import ClinicFactory
@@ -25,10 +26,13 @@ def _plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_cache():
-    # The throttle counts requests in the cache; each test starts from zero.
+    # The throttle counts requests in the cache; each test starts from zero, and with no
+    # process copy of a vocabulary another test's (rolled back) terms went into.
     cache.clear()
+    vocabulary.forget_local()
     yield
     cache.clear()
+    vocabulary.forget_local()
 
 
 @pytest.fixture(autouse=True)
