@@ -37,7 +37,7 @@ from .data import (
     TECHNIQUES,
 )
 from .geography import ANCHOR_ZIPS, LonLat, Zip, jitter, zip_table
-from .sinks import Sink, default_sink
+from .sinks import Sink, default_sink, directory_tables
 
 # --------------------------------------------------------------------------
 # The plan shared by the stages
@@ -87,6 +87,9 @@ class SeedContext:
     # Per practitioner (by index): bit masks of its specialties | techniques << 32 | languages << 40.
     vocab_masks: array = field(default_factory=lambda: array("Q"))
     practitioner_first_id: int = 0
+    # Per practitioner (by index): profession, and the locations it is listed at (for the credentials).
+    professions: list[str] = field(default_factory=list)
+    listed_at: list[list[PlannedLocation]] = field(default_factory=list)
     result: SeedResult = field(default_factory=SeedResult)
 
     def rng(self, stage: str) -> random.Random:
@@ -105,14 +108,18 @@ class SeedContext:
             dynamic_ncols=True,
         )
 
-    def write(self, model, columns: Sequence[str], rows: Iterable[tuple], bar: tqdm, key: str) -> int:
-        """Write rows in batches of batch_size, advancing bar; returns the row count."""
-        written = 0
+    def counted(self, rows: Iterable, bar: tqdm) -> Iterator:
+        """The rows, advancing bar every batch_size of them."""
         rows = iter(rows)
         while batch := list(islice(rows, self.batch_size)):
-            self.sink.write(model, columns, batch)
-            written += len(batch)
+            yield from batch
             bar.update(len(batch))
+
+    def write(self, model, columns: Sequence[str], rows: Iterable[tuple], bar: tqdm, key: str) -> int:
+        """Write rows (one COPY), advancing bar; returns the row count."""
+        before = bar.n
+        self.sink.write(model, columns, self.counted(rows, bar))
+        written = bar.n - before
         self.result.counts[key] = self.result.counts.get(key, 0) + written
         return written
 
@@ -296,6 +303,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
     start = ctx.sink.reserve_ids(Practitioner, ctx.practitioners) if ctx.practitioners else 1
     ctx.practitioner_first_id = start
     ctx.vocab_masks = array("Q", bytes(8 * ctx.practitioners))
+    ctx.professions = [""] * ctx.practitioners
 
     def slug_of(text: str) -> str:
         if text not in name_slugs:
@@ -313,6 +321,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 name = f"{first} {last}"
                 slug = f"{slug_of(first)}-{slug_of(last)}-{index + 1}"
                 profession = rng.choices(professions, weights=weights)[0]
+                ctx.professions[index] = profession
 
                 specialties = _pick_weighted_set(
                     rng, spec_slugs, spec_cum_weights, rng.choices((2, 3, 4, 5), (25, 35, 25, 15))[0]
@@ -425,6 +434,7 @@ def seed_listings(
             wanted = min(len(locations), rng.choices((1, 2, 3), (75, 20, 5))[0])
             others = [loc for loc in locations if loc is not home]
             choices.append([home, *rng.sample(others, wanted - 1)])
+    ctx.listed_at = choices
     total = sum(len(c) for c in choices)
     start = ctx.sink.reserve_ids(Listing, total) if total else 1
 
@@ -499,11 +509,15 @@ def seed(
     progress: bool = True,
     sink: Sink | None = None,
     stages: Sequence[Callable[[SeedContext], object]] = STAGES,
+    tables: Sequence[str] | None = None,
 ) -> SeedResult:
     """Load a demo directory of `practitioners` practitioners; the same seed gives the same rows.
 
     `today` is the reference date for qualified_until (default: today).
-    Runs the stages in order, then refreshes planner statistics.
+    Runs the stages in order inside the sink's `loading` of `tables` (what the
+    stages write; default: the directory's tables), then refreshes planner
+    statistics. Seconds per stage, for the index builds after the load
+    ("indexes") and for the statistics ("analyze") are in the result.
     """
     ctx = SeedContext(
         practitioners=practitioners,
@@ -513,11 +527,15 @@ def seed(
         batch_size=batch_size,
         progress=progress,
     )
-    for stage in stages:
+    tables = list(tables or directory_tables())
+    with ctx.sink.loading(tables):
+        for stage in stages:
+            began = time.perf_counter()
+            stage(ctx)
+            ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
         began = time.perf_counter()
-        stage(ctx)
-        ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
+    ctx.result.seconds["indexes"] = time.perf_counter() - began
     began = time.perf_counter()
-    ctx.sink.finish()
+    ctx.sink.finish(tables)
     ctx.result.seconds["analyze"] = time.perf_counter() - began
     return ctx.result
