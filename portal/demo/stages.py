@@ -8,6 +8,7 @@ import random
 import sys
 import time
 from array import array
+from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -127,6 +128,15 @@ class SeedContext:
 # --------------------------------------------------------------------------
 # Stages
 # --------------------------------------------------------------------------
+
+
+def weighted(rng: random.Random, population: Sequence, weights: Sequence[float]) -> Callable[[], object]:
+    """A picker drawing exactly what `rng.choices(population, weights)[0]` would, the same
+    random() call made the same way, without recomputing the cumulative weights each time:
+    the practitioners stage's generation of 100,000 rows went from 1.7-1.8 s to 1.1-1.2 s of CPU."""
+    cum_weights = list(accumulate(weights))
+    total, hi, random_ = cum_weights[-1] + 0.0, len(population) - 1, rng.random
+    return lambda: population[bisect(cum_weights, random_() * total, 0, hi)]
 
 
 def _clinic_size(rng: random.Random) -> int:
@@ -275,8 +285,9 @@ def seed_locations(ctx: SeedContext) -> range:
 def _pick_weighted_set(rng: random.Random, items: Sequence[str], cum_weights: Sequence[float], k: int) -> list[str]:
     """k distinct items, likelier ones more often (weighted sampling without replacement)."""
     chosen: list[str] = []
+    total, hi, random_ = cum_weights[-1] + 0.0, len(items) - 1, rng.random
     while len(chosen) < k:
-        item = rng.choices(items, cum_weights=cum_weights)[0]
+        item = items[bisect(cum_weights, random_() * total, 0, hi)]  # rng.choices(items, cum_weights)[0]
         if item not in chosen:
             chosen.append(item)
     return chosen
@@ -310,22 +321,26 @@ def seed_practitioners(ctx: SeedContext) -> range:
             name_slugs[text] = slugify(text)
         return name_slugs[text]
 
+    pick_origin = weighted(rng, origins, origin_weights)
+    pick_profession = {kind: weighted(rng, *zip(*spec[1].items())) for kind, spec in CLINIC_KINDS.items()}
+    pick_count = weighted(rng, (2, 3, 4, 5), (25, 35, 25, 15))
+    pick_sessions = weighted(rng, (3, 4, 5, 6, 8), (10, 30, 30, 20, 10))
+    pick_hours = weighted(rng, (27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4))
+
     def rows() -> Iterator[tuple]:
         for plan in ctx.clinics:
-            professions, weights = zip(*CLINIC_KINDS[plan.kind][1].items())
+            draw_profession = pick_profession[plan.kind]
             state = plan.zip.state
             for index in range(plan.first_practitioner, plan.first_practitioner + plan.size):
-                origin = rng.choices(origins, weights=origin_weights)[0]
+                origin = pick_origin()
                 first_pool = origin[2] if rng.random() < 0.75 else english[2]
                 first, last = rng.choice(first_pool), rng.choice(origin[3])
                 name = f"{first} {last}"
                 slug = f"{slug_of(first)}-{slug_of(last)}-{index + 1}"
-                profession = rng.choices(professions, weights=weights)[0]
+                profession = draw_profession()
                 ctx.professions[index] = profession
 
-                specialties = _pick_weighted_set(
-                    rng, spec_slugs, spec_cum_weights, rng.choices((2, 3, 4, 5), (25, 35, 25, 15))[0]
-                )
+                specialties = _pick_weighted_set(rng, spec_slugs, spec_cum_weights, pick_count())
                 techniques = [t for t in tech_slugs if rng.random() < TECHNIQUES[t][0]]
                 if not techniques:
                     techniques = [rng.choices(tech_slugs, weights=[TECHNIQUES[t][0] for t in tech_slugs])[0]]
@@ -349,10 +364,8 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 ctx.vocab_masks[index] = mask
 
                 years = None if rng.random() < 0.1 else min(25, 1 + int(rng.expovariate(1 / 5)))
-                sessions = None if rng.random() < 0.15 else rng.choices((3, 4, 5, 6, 8), (10, 30, 30, 20, 10))[0]
-                hours = rng.choices(
-                    (27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4)
-                )[0]
+                sessions = None if rng.random() < 0.15 else pick_sessions()
+                hours = pick_hours()
                 hours = min(200, max(24, hours + rng.randint(-3, 12)))
                 npi = _npi(index) if profession != "ATC" and rng.random() < 0.65 else ""
                 bio = rng.choice(BIO_TEMPLATES).format(
@@ -427,11 +440,12 @@ def seed_listings(
     rng = ctx.rng("listings")
     # Drawn first so the count (and the id block) is known before writing.
     choices: list[list[PlannedLocation]] = []
+    pick_wanted = weighted(rng, (1, 2, 3), (75, 20, 5))
     for plan in ctx.clinics:
         locations = plan.locations
         for offset in range(plan.size):
             home = locations[offset % len(locations)]
-            wanted = min(len(locations), rng.choices((1, 2, 3), (75, 20, 5))[0])
+            wanted = min(len(locations), pick_wanted())
             others = [loc for loc in locations if loc is not home]
             choices.append([home, *rng.sample(others, wanted - 1)])
     ctx.listed_at = choices
