@@ -1,10 +1,14 @@
 """Realistic credentials for the demo directory, in bulk.
 
-`demo_credentials` gives most practitioners a verified license in each
-state where they are listed and verified training hours, leaves some
-credentials pending (so the admin queue has work), some licenses expired
-and some certifications due for review, then requalifies everyone in one
-pass. Decisions are written as Verification rows, as an admin would have.
+Most practitioners get a verified license in each state where they are
+listed and verified training hours; some credentials are left pending (so
+the admin queue has work, submitted over the last three weeks), some
+licenses have lapsed and some certifications are due for review.
+Decisions are written as Verification rows, as an admin would have, by
+the demo verifier. `seed_credentials` is seed_demo's stage for a whole
+seeded directory (requalified by seed_demo after the load);
+`demo_credentials` does the same for given practitioners and requalifies
+them.
 """
 
 from __future__ import annotations
@@ -12,18 +16,32 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.utils import timezone
 
 from credentials import services
-from credentials.models import Action, Credential, Kind, Method, Status, TrainingProvider, Verification
+from credentials.models import (
+    CERTIFICATION_REVIEW_YEARS,
+    Action,
+    Credential,
+    Kind,
+    Method,
+    Status,
+    TrainingProvider,
+    Verification,
+    add_years_not_after,
+)
 from directory.models import Listing, Practitioner, Profession, Technique
 from directory.states import USState
 
-from .sinks import copy_instances
+from .sinks import CopySink, Sink
+
+if TYPE_CHECKING:
+    from .stages import SeedContext
 
 BOARDS = {
     Profession.PT: "Board of Physical Therapy",
@@ -76,6 +94,228 @@ def _demo_verifier():
     return user
 
 
+# Credential columns in the order `credential_rows` yields them.
+CREDENTIAL_COLUMNS = (
+    "id",
+    "practitioner_id",
+    "kind",
+    "name",
+    "issuer",
+    "jurisdiction",
+    "license_number",
+    "profession",
+    "hours",
+    "technique_id",
+    "issued_on",
+    "expires_on",
+    "document",
+    "status",
+    "verified_at",
+    "method",
+    "next_review_due",
+    "created_at",
+    "updated_at",
+)
+
+
+def credential_rows(
+    people: Iterable[tuple[int, str, Iterable[str]]],
+    *,
+    rng: random.Random,
+    today: datetime.date,
+    now: datetime.datetime,
+    first_id: int,
+    technique_ids: Sequence[int],
+    counts: dict[str, int],
+) -> Iterator[tuple]:
+    """Credential rows (CREDENTIAL_COLUMNS) for each (practitioner id, profession, listed states),
+    with ids from `first_id` on; adds to `counts` by status.
+
+    Plain tuples for COPY rather than model instances: the former stage built
+    a Credential per row and prepared each field for the database, 62.8 s of
+    Python CPU for 100,000 practitioners without requalification against
+    7.9 s now for the whole seed (bench/README.md, `bench/seed.py`). The rules a
+    Credential applies on its own are applied here the same way: a verified
+    license is reviewed at its expiry, a certification three years after its
+    verification (`review_due_after_verification`), training never.
+    """
+    day = datetime.timedelta(days=1)
+    hour = datetime.timedelta(hours=1)
+    randint, random_, choice, sample = rng.randint, rng.random, rng.choice, rng.sample
+    methods = [Method.PRIMARY_SOURCE.value, Method.PRIMARY_SOURCE.value, Method.DOCUMENT_REVIEW.value]
+    license_, training_, certification_ = Kind.LICENSE.value, Kind.TRAINING.value, Kind.CERTIFICATION.value
+    verified, pending = Status.VERIFIED.value, Status.PENDING.value
+    issuers: dict[tuple[str, str], str] = {}
+    next_id = first_id
+    n_verified = n_pending = 0
+
+    def decided(issued: datetime.date, days_ago: int) -> tuple[datetime.date, datetime.datetime, str]:
+        verified_on = max(issued, today - days_ago * day)
+        return verified_on, now - (today - verified_on).days * day, choice(methods)
+
+    def submitted(credential_id: int) -> datetime.datetime:
+        # Pending ones were submitted over the last weeks (deterministically, by id).
+        return now - ((credential_id * 7919) % PENDING_SPREAD_HOURS) * hour
+
+    for practitioner_id, profession, states in people:
+        luck = random_()
+        for state in sorted(states):
+            issuer = issuers.get((state, profession))
+            if issuer is None:
+                issuer = issuers[state, profession] = (
+                    f"{USState(state).label} {BOARDS.get(profession, 'Licensing Board')}"
+                )
+            issued = today - randint(400, 15 * 365) * day
+            number = f"{profession.upper()}{randint(10000, 999999)}"
+            if luck < 0.05:  # lapsed: verified once, expired since
+                expires = today - randint(1, 90) * day
+                _, at, method = decided(issued, randint(400, 700))
+            elif luck < 0.12:  # just submitted, waiting for an admin
+                expires = today + randint(60, 730) * day
+                at, method = None, ""
+            else:
+                expires = today + randint(1, 730) * day
+                _, at, method = decided(issued, randint(0, 700))
+            if at is not None:
+                status, review, created = verified, expires, now
+                n_verified += 1
+            else:
+                status, review, created = pending, None, submitted(next_id)
+                n_pending += 1
+            yield (
+                next_id, practitioner_id, license_, "", issuer, state, number, profession, None, None,
+                issued, expires, "", status, at, method, review, created, now,
+            )  # fmt: skip
+            next_id += 1
+
+        # Most took a comprehensive course (enough hours almost anywhere);
+        # a few have only an introductory one, below most states' minimum.
+        courses = [COURSES[-1] if luck < 0.92 else COURSES[0]]
+        courses += sample(COURSES[1:-1], choice([0, 1, 1, 2]))
+        for course, hours in courses:
+            issuer = choice(PROVIDERS)
+            hours = choice(hours)
+            technique = choice(technique_ids) if technique_ids else None
+            issued = today - randint(30, 3000) * day
+            if random_() < 0.9:
+                _, at, method = decided(issued, randint(0, 900))
+                status, created = verified, now
+                n_verified += 1
+            else:
+                status, at, method, created = pending, None, "", submitted(next_id)
+                n_pending += 1
+            yield (
+                next_id, practitioner_id, training_, course, issuer, "", "", "", hours, technique,
+                issued, None, "", status, at, method, None, created, now,
+            )  # fmt: skip
+            next_id += 1
+
+        if random_() < 0.3:
+            name, issuer = choice(CERTIFICATIONS)
+            issued = today - randint(60, 2500) * day
+            # Some were verified more than three years ago: due for review.
+            verified_on, at, method = decided(issued, randint(0, (today - issued).days))
+            review = add_years_not_after(verified_on, CERTIFICATION_REVIEW_YEARS)
+            yield (
+                next_id, practitioner_id, certification_, name, issuer, "", "", "", None, None,
+                issued, None, "", verified, at, method, review, now, now,
+            )  # fmt: skip
+            next_id += 1
+            n_verified += 1
+    counts[verified] = counts.get(verified, 0) + n_verified
+    counts[pending] = counts.get(pending, 0) + n_pending
+
+
+def verifications_insert(*, first_credential_id: int, last_credential_id: int, verifier_id: int) -> int:
+    """The admin's decision behind every verified credential of an id range, as one INSERT ... SELECT
+    (ids in credential order, so the same seed gives the same rows); returns how many."""
+    table = Verification._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM {Credential._meta.db_table} WHERE status = %s AND id BETWEEN %s AND %s",
+            [Status.VERIFIED, first_credential_id, last_credential_id],
+        )
+        (count,) = cursor.fetchone()
+    if not count:
+        return 0
+    first_id = CopySink().reserve_ids(Verification, count)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (id, credential_id, action, method, reason, decided_by_id, decided_at, "
+            "status_before, status_after) "
+            "SELECT %s + row_number() OVER (ORDER BY id) - 1, id, %s, method, %s, %s, verified_at, %s, %s "
+            f"FROM {Credential._meta.db_table} WHERE status = %s AND id BETWEEN %s AND %s",
+            [
+                first_id,
+                Action.VERIFY,
+                "Demo data.",
+                verifier_id,
+                Status.PENDING,
+                Status.VERIFIED,
+                Status.VERIFIED,
+                first_credential_id,
+                last_credential_id,
+            ],
+        )
+    return count
+
+
+def credentials_load(
+    people: Iterable[tuple[int, str, Iterable[str]]],
+    *,
+    rng: random.Random,
+    today: datetime.date,
+    now: datetime.datetime,
+    sink: Sink,
+    verifier=None,
+) -> dict[str, int]:
+    """Write the credentials of `people` (practitioner id, profession, listed states) and the
+    decisions on the verified ones; returns counts by status, and of "decisions"."""
+    verifier = verifier or _demo_verifier()
+    technique_ids = list(Technique.objects.order_by("slug").values_list("id", flat=True))
+    counts: dict[str, int] = {}
+    # The block ends where the rows do (how many is drawn as they are made).
+    first_id = sink.reserve_ids(Credential, 1)
+    rows = credential_rows(
+        people, rng=rng, today=today, now=now, first_id=first_id, technique_ids=technique_ids, counts=counts
+    )
+    written = sink.write(Credential, CREDENTIAL_COLUMNS, rows)
+    if written:
+        sink.ids_end(Credential, first_id + written - 1)
+    counts["decisions"] = verifications_insert(
+        first_credential_id=first_id, last_credential_id=first_id + written - 1, verifier_id=verifier.pk
+    )
+    return counts
+
+
+def credential_tables() -> list[str]:
+    """The tables `seed_credentials` writes."""
+    return [Credential._meta.db_table, Verification._meta.db_table]
+
+
+def seed_credentials(ctx: SeedContext) -> dict[str, int]:
+    """Stage 6 (seed_demo's default): licenses in every state where each practitioner is listed,
+    training and certifications, from what the earlier stages planned (no query per practitioner).
+
+    The listings keep the stand-in qualified days until seed_demo requalifies
+    everyone from these credentials, after the load.
+    """
+    first_id = ctx.practitioner_first_id
+    professions = ctx.professions
+
+    def people() -> Iterator[tuple[int, str, set[str]]]:
+        for index, locations in enumerate(ctx.listed_at):
+            yield first_id + index, professions[index], {location.state for location in locations}
+
+    with ctx.bar("credentials", ctx.practitioners) as bar:
+        counts = credentials_load(
+            ctx.counted(people(), bar), rng=ctx.rng("credentials"), today=ctx.today, now=ctx.now, sink=ctx.sink
+        )
+    for name, count in counts.items():
+        ctx.result.counts[f"credentials {name}"] = count
+    return counts
+
+
 def demo_credentials(
     practitioners: Iterable[Practitioner],
     *,
@@ -96,108 +336,12 @@ def demo_credentials(
         "practitioner_id", "location__state"
     ):
         states[practitioner_id].add(state)
-    verifier = verifier or _demo_verifier()
-    techniques = list(Technique.objects.order_by("slug"))
-    now = timezone.now()
-
-    rows: list[tuple[Credential, int | None]] = []  # (credential, days since verified or None)
-
-    def add(credential: Credential, status: str, *, verified_days_ago: int | None = None):
-        credential.status = status
-        if status == Status.VERIFIED:
-            verified_on = max(credential.issued_on, today - _days(verified_days_ago or 0))
-            credential.verified_at = now - _days((today - verified_on).days)
-            credential.method = rng.choice([Method.PRIMARY_SOURCE, Method.PRIMARY_SOURCE, Method.DOCUMENT_REVIEW])
-            credential.next_review_due = credential.review_due_after_verification(verified_on)
-        rows.append((credential, verified_days_ago))
-
-    for practitioner in practitioners:
-        luck = rng.random()
-        for state in sorted(states[practitioner.pk]):
-            issued = today - _days(rng.randint(400, 15 * 365))
-            license_ = Credential(
-                practitioner=practitioner,
-                kind=Kind.LICENSE,
-                issuer=f"{USState(state).label} {BOARDS.get(practitioner.profession, 'Licensing Board')}",
-                jurisdiction=state,
-                license_number=f"{practitioner.profession.upper()}{rng.randint(10000, 999999)}",
-                profession=practitioner.profession,
-                issued_on=issued,
-            )
-            if luck < 0.05:  # lapsed: verified once, expired since
-                license_.expires_on = today - _days(rng.randint(1, 90))
-                add(license_, Status.VERIFIED, verified_days_ago=rng.randint(400, 700))
-            elif luck < 0.12:  # just submitted, waiting for an admin
-                license_.expires_on = today + _days(rng.randint(60, 730))
-                add(license_, Status.PENDING)
-            else:
-                license_.expires_on = today + _days(rng.randint(1, 730))
-                add(license_, Status.VERIFIED, verified_days_ago=rng.randint(0, 700))
-
-        # Most took a comprehensive course (enough hours almost anywhere);
-        # a few have only an introductory one, below most states' minimum.
-        courses = [COURSES[-1] if luck < 0.92 else COURSES[0]]
-        courses += rng.sample(COURSES[1:-1], rng.choice([0, 1, 1, 2]))
-        for course, hours in courses:
-            training = Credential(
-                practitioner=practitioner,
-                kind=Kind.TRAINING,
-                name=course,
-                issuer=rng.choice(PROVIDERS),
-                hours=rng.choice(hours),
-                technique=rng.choice(techniques) if techniques else None,
-                issued_on=today - _days(rng.randint(30, 3000)),
-            )
-            if rng.random() < 0.9:
-                add(training, Status.VERIFIED, verified_days_ago=rng.randint(0, 900))
-            else:
-                add(training, Status.PENDING)
-
-        if rng.random() < 0.3:
-            name, issuer = rng.choice(CERTIFICATIONS)
-            issued = today - _days(rng.randint(60, 2500))
-            certification = Credential(
-                practitioner=practitioner, kind=Kind.CERTIFICATION, name=name, issuer=issuer, issued_on=issued
-            )
-            # Some were verified more than three years ago: due for review.
-            add(certification, Status.VERIFIED, verified_days_ago=rng.randint(0, (today - issued).days))
-
-    created = [credential for credential, _ in rows]
-    copy_instances(created)
-    # Pending ones were submitted over the last weeks (deterministically, by id).
-    for credential in created:
-        if credential.status == Status.PENDING:
-            credential.created_at = now - datetime.timedelta(hours=(credential.pk * 7919) % PENDING_SPREAD_HOURS)
-    with connection.cursor() as cursor:
-        pending = [credential for credential in created if credential.status == Status.PENDING]
-        cursor.execute(
-            "UPDATE credentials_credential AS c SET created_at = v.at FROM unnest(%s::bigint[], %s::timestamptz[]) "
-            "AS v(id, at) WHERE c.id = v.id",
-            [[credential.pk for credential in pending], [credential.created_at for credential in pending]],
-        )
-    copy_instances(
-        [
-            Verification(
-                credential=credential,
-                action=Action.VERIFY,
-                method=credential.method,
-                reason="Demo data.",
-                decided_by=verifier,
-                decided_at=credential.verified_at,
-                status_before=Status.PENDING,
-                status_after=Status.VERIFIED,
-            )
-            for credential in created
-            if credential.status == Status.VERIFIED
-        ]
-    )
+    people = [(p.pk, p.profession, states[p.pk]) for p in practitioners]
+    counts = credentials_load(people, rng=rng, today=today, now=timezone.now(), sink=CopySink(), verifier=verifier)
+    counts.pop("decisions", None)
     services.practitioners_requalify(practitioner_ids=ids, today=today)
-
-    counts = defaultdict(int)
-    for credential in created:
-        counts[credential.status] += 1
     counts["qualified_listings"] = Listing.objects.filter(practitioner_id__in=ids).qualified_on(today).count()
-    return dict(counts)
+    return counts
 
 
 def demo_training_providers(*, today: datetime.date) -> int:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import random
+import struct
 from dataclasses import dataclass
 from functools import cache
 from itertools import accumulate
@@ -106,6 +107,9 @@ EARTH_RADIUS_KM = 6371.0088
 # --------------------------------------------------------------------------
 
 
+_EWKB_POINT = struct.Struct("<BIIdd")
+
+
 @dataclass(frozen=True, slots=True)
 class LonLat:
     """A WGS84 coordinate in the rows handed to a sink (converted per backend)."""
@@ -115,6 +119,10 @@ class LonLat:
 
     def ewkt(self) -> str:
         return f"SRID=4326;POINT({self.lon!r} {self.lat!r})"
+
+    def ewkb(self) -> bytes:
+        """Little-endian EWKB: a point (type 1) with its SRID (flag 0x20000000), then x and y."""
+        return _EWKB_POINT.pack(1, 0x20000001, 4326, self.lon, self.lat)
 
     def point(self) -> Point:
         return Point(self.lon, self.lat, srid=4326)

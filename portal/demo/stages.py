@@ -8,6 +8,7 @@ import random
 import sys
 import time
 from array import array
+from bisect import bisect
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -38,7 +39,7 @@ from .data import (
     TECHNIQUES,
 )
 from .geography import ANCHOR_ZIPS, LonLat, Zip, jitter, zip_table
-from .sinks import Sink, default_sink
+from .sinks import Sink, default_sink, directory_tables
 
 # --------------------------------------------------------------------------
 # The plan shared by the stages
@@ -88,6 +89,9 @@ class SeedContext:
     # Per practitioner (by index): bit masks of its specialties | techniques << 32 | languages << 40.
     vocab_masks: array = field(default_factory=lambda: array("Q"))
     practitioner_first_id: int = 0
+    # Per practitioner (by index): profession, and the locations it is listed at (for the credentials).
+    professions: list[str] = field(default_factory=list)
+    listed_at: list[list[PlannedLocation]] = field(default_factory=list)
     result: SeedResult = field(default_factory=SeedResult)
 
     def rng(self, stage: str) -> random.Random:
@@ -106,14 +110,18 @@ class SeedContext:
             dynamic_ncols=True,
         )
 
-    def write(self, model, columns: Sequence[str], rows: Iterable[tuple], bar: tqdm, key: str) -> int:
-        """Write rows in batches of batch_size, advancing bar; returns the row count."""
-        written = 0
+    def counted(self, rows: Iterable, bar: tqdm) -> Iterator:
+        """The rows, advancing bar every batch_size of them."""
         rows = iter(rows)
         while batch := list(islice(rows, self.batch_size)):
-            self.sink.write(model, columns, batch)
-            written += len(batch)
+            yield from batch
             bar.update(len(batch))
+
+    def write(self, model, columns: Sequence[str], rows: Iterable[tuple], bar: tqdm, key: str) -> int:
+        """Write rows (one COPY), advancing bar; returns the row count."""
+        before = bar.n
+        self.sink.write(model, columns, self.counted(rows, bar))
+        written = bar.n - before
         self.result.counts[key] = self.result.counts.get(key, 0) + written
         return written
 
@@ -121,6 +129,15 @@ class SeedContext:
 # --------------------------------------------------------------------------
 # Stages
 # --------------------------------------------------------------------------
+
+
+def weighted(rng: random.Random, population: Sequence, weights: Sequence[float]) -> Callable[[], object]:
+    """A picker drawing exactly what `rng.choices(population, weights)[0]` would, the same
+    random() call made the same way, without recomputing the cumulative weights each time:
+    the practitioners stage's generation of 100,000 rows went from 1.7-1.8 s to 1.1-1.2 s of CPU."""
+    cum_weights = list(accumulate(weights))
+    total, hi, random_ = cum_weights[-1] + 0.0, len(population) - 1, rng.random
+    return lambda: population[bisect(cum_weights, random_() * total, 0, hi)]
 
 
 def _clinic_size(rng: random.Random) -> int:
@@ -269,8 +286,9 @@ def seed_locations(ctx: SeedContext) -> range:
 def _pick_weighted_set(rng: random.Random, items: Sequence[str], cum_weights: Sequence[float], k: int) -> list[str]:
     """k distinct items, likelier ones more often (weighted sampling without replacement)."""
     chosen: list[str] = []
+    total, hi, random_ = cum_weights[-1] + 0.0, len(items) - 1, rng.random
     while len(chosen) < k:
-        item = rng.choices(items, cum_weights=cum_weights)[0]
+        item = items[bisect(cum_weights, random_() * total, 0, hi)]  # rng.choices(items, cum_weights)[0]
         if item not in chosen:
             chosen.append(item)
     return chosen
@@ -297,27 +315,33 @@ def seed_practitioners(ctx: SeedContext) -> range:
     start = ctx.sink.reserve_ids(Practitioner, ctx.practitioners) if ctx.practitioners else 1
     ctx.practitioner_first_id = start
     ctx.vocab_masks = array("Q", bytes(8 * ctx.practitioners))
+    ctx.professions = [""] * ctx.practitioners
 
     def slug_of(text: str) -> str:
         if text not in name_slugs:
             name_slugs[text] = slugify(text)
         return name_slugs[text]
 
+    pick_origin = weighted(rng, origins, origin_weights)
+    pick_profession = {kind: weighted(rng, *zip(*spec[1].items())) for kind, spec in CLINIC_KINDS.items()}
+    pick_count = weighted(rng, (2, 3, 4, 5), (25, 35, 25, 15))
+    pick_sessions = weighted(rng, (3, 4, 5, 6, 8), (10, 30, 30, 20, 10))
+    pick_hours = weighted(rng, (27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4))
+
     def rows() -> Iterator[tuple]:
         for plan in ctx.clinics:
-            professions, weights = zip(*CLINIC_KINDS[plan.kind][1].items())
+            draw_profession = pick_profession[plan.kind]
             state = plan.zip.state
             for index in range(plan.first_practitioner, plan.first_practitioner + plan.size):
-                origin = rng.choices(origins, weights=origin_weights)[0]
+                origin = pick_origin()
                 first_pool = origin[2] if rng.random() < 0.75 else english[2]
                 first, last = rng.choice(first_pool), rng.choice(origin[3])
                 name = f"{first} {last}"
                 slug = f"{slug_of(first)}-{slug_of(last)}-{index + 1}"
-                profession = rng.choices(professions, weights=weights)[0]
+                profession = draw_profession()
+                ctx.professions[index] = profession
 
-                specialties = _pick_weighted_set(
-                    rng, spec_slugs, spec_cum_weights, rng.choices((2, 3, 4, 5), (25, 35, 25, 15))[0]
-                )
+                specialties = _pick_weighted_set(rng, spec_slugs, spec_cum_weights, pick_count())
                 techniques = [t for t in tech_slugs if rng.random() < TECHNIQUES[t][0]]
                 if not techniques:
                     techniques = [rng.choices(tech_slugs, weights=[TECHNIQUES[t][0] for t in tech_slugs])[0]]
@@ -341,10 +365,8 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 ctx.vocab_masks[index] = mask
 
                 years = None if rng.random() < 0.1 else min(25, 1 + int(rng.expovariate(1 / 5)))
-                sessions = None if rng.random() < 0.15 else rng.choices((3, 4, 5, 6, 8), (10, 30, 30, 20, 10))[0]
-                hours = rng.choices(
-                    (27, 30, 40, 54, 60, 72, 80, 100, 120, 150, 200), (8, 6, 8, 14, 12, 10, 10, 8, 8, 6, 4)
-                )[0]
+                sessions = None if rng.random() < 0.15 else pick_sessions()
+                hours = pick_hours()
                 hours = min(200, max(24, hours + rng.randint(-3, 12)))
                 npi = _npi(index) if profession != "ATC" and rng.random() < 0.65 else ""
                 bio = rng.choice(BIO_TEMPLATES).format(
@@ -419,13 +441,15 @@ def seed_listings(
     rng = ctx.rng("listings")
     # Drawn first so the count (and the id block) is known before writing.
     choices: list[list[PlannedLocation]] = []
+    pick_wanted = weighted(rng, (1, 2, 3), (75, 20, 5))
     for plan in ctx.clinics:
         locations = plan.locations
         for offset in range(plan.size):
             home = locations[offset % len(locations)]
-            wanted = min(len(locations), rng.choices((1, 2, 3), (75, 20, 5))[0])
+            wanted = min(len(locations), pick_wanted())
             others = [loc for loc in locations if loc is not home]
             choices.append([home, *rng.sample(others, wanted - 1)])
+    ctx.listed_at = choices
     total = sum(len(c) for c in choices)
     start = ctx.sink.reserve_ids(Listing, total) if total else 1
 
@@ -500,11 +524,15 @@ def seed(
     progress: bool = True,
     sink: Sink | None = None,
     stages: Sequence[Callable[[SeedContext], object]] = STAGES,
+    tables: Sequence[str] | None = None,
 ) -> SeedResult:
     """Load a demo directory of `practitioners` practitioners; the same seed gives the same rows.
 
     `today` is the reference date for qualified_until (default: today).
-    Runs the stages in order, then refreshes planner statistics.
+    Runs the stages in order inside the sink's `loading` of `tables` (what the
+    stages write; default: the directory's tables), then refreshes planner
+    statistics. Seconds per stage, for the index builds after the load
+    ("indexes") and for the statistics ("analyze") are in the result.
     """
     ctx = SeedContext(
         practitioners=practitioners,
@@ -514,14 +542,19 @@ def seed(
         batch_size=batch_size,
         progress=progress,
     )
-    for stage in stages:
+    tables = list(tables or directory_tables())
+    with ctx.sink.loading(tables):
+        for stage in stages:
+            began = time.perf_counter()
+            stage(ctx)
+            ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
         began = time.perf_counter()
-        stage(ctx)
-        ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
+        # The listings' copies of the search filters, set-based, while their indexes are away.
+        directory_services.listings_refresh_filters()
+        ctx.result.seconds["search_filters"] = time.perf_counter() - began
+        began = time.perf_counter()
+    ctx.result.seconds["indexes"] = time.perf_counter() - began
     began = time.perf_counter()
-    directory_services.listings_refresh_filters()  # the listings' copies of the search filters, set-based
-    ctx.result.seconds["search_filters"] = time.perf_counter() - began
-    began = time.perf_counter()
-    ctx.sink.finish()
+    ctx.sink.finish(tables)
     ctx.result.seconds["analyze"] = time.perf_counter() - began
     return ctx.result

@@ -1,23 +1,25 @@
 """manage.py seed_demo: load a realistic, deterministic demo directory (see portal/demo/)."""
 
 import datetime
-import random
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
+from django.db import connection, transaction
 from tqdm import tqdm
 
 from core import clock
 from core.cli import iso_date
 from core.public_cache import public_data_changed
+from credentials import services
 from credentials.screening import imports
 from credentials.screening.screen import exclusions_screen
-from directory.models import Clinic, Practitioner
+from directory.models import Clinic, Listing, Practitioner
 from portal import demo
-from portal.demo.credentials import demo_credentials, demo_training_providers
+from portal.demo.credentials import credential_tables, demo_training_providers, seed_credentials
 
-CREDENTIAL_CHUNK = 2000
+# Practitioners per call of practitioners_requalify: large (its own work is set-based
+# per chunk), small enough for a progress bar.
+REQUALIFY_CHUNK = 100_000
 
 
 class Command(BaseCommand):
@@ -30,9 +32,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--practitioners", type=int, default=2000, help="How many practitioners (default 2000).")
         parser.add_argument("--seed", type=int, default=1, help="Random seed; the same seed gives the same data.")
-        parser.add_argument(
-            "--batch-size", type=int, default=10_000, help="Rows per insert batch and transaction (default 10000)."
-        )
+        parser.add_argument("--batch-size", type=int, default=10_000, help="Rows per progress step (default 10000).")
         parser.add_argument(
             "--today",
             type=iso_date,
@@ -69,31 +69,50 @@ class Command(BaseCommand):
             raise CommandError("--batch-size must be at least 1.")
 
         began = time.perf_counter()
-        if flush:
-            demo.flush_directory()
-        else:
-            existing = {"clinics": Clinic.objects.count(), "practitioners": Practitioner.objects.count()}
-            if any(existing.values()):
-                if if_empty:
-                    if verbosity:
-                        self.stdout.write(
-                            f"The directory already has {existing['clinics']} clinics and "
-                            f"{existing['practitioners']} practitioners; not seeding (--if-empty)."
-                        )
-                    return
-                raise CommandError(
-                    f"The directory already has {existing['clinics']} clinics and {existing['practitioners']} "
-                    "practitioners. Run with --flush to replace them (this deletes all directory data and "
-                    "credentials), or --if-empty to leave them."
-                )
-
-        result = demo.seed(
-            practitioners=practitioners, seed=seed, today=today, batch_size=batch_size, progress=verbosity > 0
-        )
+        today = today or clock.today()
+        stages, tables = demo.STAGES, demo.directory_tables()
+        if credentials:
+            stages, tables = (*stages, seed_credentials), tables + credential_tables()
+        # One transaction from the flush to the last index: COPY FREEZE needs the TRUNCATE
+        # in it, and a failed load leaves the directory (and its schema) as it was.
+        with transaction.atomic():
+            if flush:
+                demo.flush_directory()
+            elif self.refuse_to_add(if_empty=if_empty, verbosity=verbosity):
+                return
+            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else ())
+            result = demo.seed(
+                practitioners=practitioners,
+                seed=seed,
+                today=today,
+                batch_size=batch_size,
+                progress=verbosity > 0,
+                sink=sink,
+                stages=stages,
+                tables=tables,
+            )
         if credentials:
             started = time.perf_counter()
-            result.counts.update(self.seed_credentials(seed=seed, today=today, progress=verbosity > 0))
-            result.seconds["credentials"] = time.perf_counter() - started
+            ids = result.practitioner_ids
+            with tqdm(total=len(ids), desc="requalify    ", unit=" practitioners", disable=not verbosity) as bar:
+                for start in range(0, len(ids), REQUALIFY_CHUNK):
+                    chunk = ids[start : start + REQUALIFY_CHUNK]
+                    services.practitioners_requalify(practitioner_ids=chunk, today=today)
+                    bar.update(len(chunk))
+            result.seconds["requalify"] = time.perf_counter() - started
+            result.counts["qualified_listings"] = (
+                Listing.objects.filter(practitioner_id__gte=ids.start, practitioner_id__lt=ids.stop)
+                .qualified_on(today)
+                .count()
+            )
+        # What requalification rewrote (and, on a first load, every table: COPY FREEZE
+        # only applies to tables emptied in the same transaction).
+        started = time.perf_counter()
+        rewritten = [Listing._meta.db_table, Practitioner._meta.db_table] if credentials else []
+        if rewritten or not flush:
+            sink.finish(tables if not flush else rewritten)
+        result.seconds["vacuum"] = time.perf_counter() - started
+        if credentials:
             started = time.perf_counter()
             result.counts.update(self.seed_screening(today=today))
             result.seconds["screening"] = time.perf_counter() - started
@@ -107,6 +126,24 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {name:<{width}}  {count:>10,}")
             stages = ", ".join(f"{name} {seconds:.1f}" for name, seconds in result.seconds.items())
             self.stdout.write(self.style.SUCCESS(f"Done in {elapsed:.1f} s ({stages})."))
+
+    def refuse_to_add(self, *, if_empty: bool, verbosity: int) -> bool:
+        """True (do nothing) if the directory has rows and --if-empty; an error if it has rows otherwise."""
+        existing = {"clinics": Clinic.objects.count(), "practitioners": Practitioner.objects.count()}
+        if not any(existing.values()):
+            return False
+        if if_empty:
+            if verbosity:
+                self.stdout.write(
+                    f"The directory already has {existing['clinics']} clinics and "
+                    f"{existing['practitioners']} practitioners; not seeding (--if-empty)."
+                )
+            return True
+        raise CommandError(
+            f"The directory already has {existing['clinics']} clinics and {existing['practitioners']} "
+            "practitioners. Run with --flush to replace them (this deletes all directory data and "
+            "credentials), or --if-empty to leave them."
+        )
 
     def seed_screening(self, *, today: datetime.date | None) -> dict[str, int]:
         """The sample NPPES file and exclusion list (made for seed 1), then screening: with the
@@ -122,20 +159,3 @@ class Command(BaseCommand):
             "exclusions": leie.created + leie.unchanged,
             "exclusion matches": screened.created,
         }
-
-    def seed_credentials(self, *, seed: int, today: datetime.date | None, progress: bool) -> dict[str, int]:
-        """Credentials for every practitioner, then their qualification from them, in chunks."""
-
-        rng = random.Random(f"credentials/{seed}")
-        today = today or clock.today()
-        ids = list(Practitioner.objects.order_by("id").values_list("id", flat=True))
-        totals: dict[str, int] = {}
-        with tqdm(total=len(ids), desc="credentials", unit=" practitioners", disable=not progress) as bar:
-            for start in range(0, len(ids), CREDENTIAL_CHUNK):
-                chunk = ids[start : start + CREDENTIAL_CHUNK]
-                counts = demo_credentials(Practitioner.objects.filter(id__in=chunk), rng=rng, today=today)
-                for name, count in counts.items():
-                    key = name if name == "qualified_listings" else f"credentials {name}"
-                    totals[key] = totals.get(key, 0) + count
-                bar.update(len(chunk))
-        return totals

@@ -1,0 +1,71 @@
+"""Benchmark `seed_demo --flush` (with credentials, the default): wall seconds per stage.
+
+    DATABASE_URL=postgis://... python bench/seed.py [--practitioners 1000000] [--seed 1]
+        [--today 2026-12-04] [--without-requalify]
+
+DESTROYS the directory data and credentials in that database (seed_demo
+--flush). Prints seed_demo's own report: row counts, then seconds per stage
+(clinics ... credentials, indexes, analyze, requalify, vacuum, screening),
+this process's CPU seconds and those of its PostgreSQL backend (read from
+/proc: the database must run on this machine; parallel index-build workers
+are not counted). On a shared machine, where the wall time mostly says how
+busy the other processes were, the two CPU figures are the steadier
+measure: on two idle cores the wall time lies between the larger of them
+(Python and PostgreSQL fully overlapped) and their sum.
+
+--without-requalify replaces credentials.services.practitioners_requalify by
+a no-op for the run, to time everything else on its own: the requalification
+is its own piece of work (bench/README.md, "Requalification writes"), and the
+two figures add up to a full seed. The listings then keep their stand-in
+qualified days: do not use such a database for anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import time
+from unittest import mock
+
+import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+
+
+def backend_cpu_seconds(pid: int) -> float:
+    """utime + stime of a process on this machine, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--practitioners", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--today", type=datetime.date.fromisoformat, default=datetime.date(2026, 12, 4))
+    parser.add_argument("--without-requalify", action="store_true")
+    args = parser.parse_args()
+
+    options = {"practitioners": args.practitioners, "seed": args.seed, "today": args.today, "flush": True}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        (backend,) = cursor.fetchone()
+    began_wall, began_cpu, began_db = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
+    if args.without_requalify:
+        with mock.patch("credentials.services.practitioners_requalify", return_value=0):
+            call_command("seed_demo", **options)
+    else:
+        call_command("seed_demo", **options)
+    wall, cpu = time.perf_counter() - began_wall, time.process_time() - began_cpu
+    db = backend_cpu_seconds(backend) - began_db
+    requalify = "without requalification" if args.without_requalify else "with requalification"
+    print(
+        f"{args.practitioners:,} practitioners, seed {args.seed}, {requalify}: {wall:.1f} s wall; "
+        f"CPU {cpu:.1f} s Python, {db:.1f} s PostgreSQL; load average {os.getloadavg()[0]:.1f}"
+    )
+
+
+if __name__ == "__main__":
+    main()

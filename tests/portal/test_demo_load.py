@@ -1,0 +1,122 @@
+"""How seed_demo loads: the schema it sets aside comes back exactly, a failed load leaves
+everything as it was, and the credentials it writes as plain rows obey the models' own rules."""
+
+import datetime
+from unittest import mock
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+
+from credentials.models import Credential, Kind, Status, Verification
+from directory.models import Clinic, Practitioner
+from portal import demo
+from portal.demo.credentials import DEMO_VERIFIER, PENDING_SPREAD_HOURS, credential_tables
+
+pytestmark = pytest.mark.django_db
+
+TODAY = datetime.date(2026, 3, 1)
+
+
+def seed_demo(*args, n=60, seed=7):
+    call_command("seed_demo", f"--practitioners={n}", f"--seed={seed}", f"--today={TODAY}", "--verbosity=0", *args)
+
+
+def schema():
+    """Every index and constraint of the tables the seed writes, as PostgreSQL would recreate them."""
+    tables = demo.directory_tables() + credential_tables()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT tablename, indexname, indexdef FROM pg_indexes WHERE tablename = ANY(%s) ORDER BY 1, 2", [tables]
+        )
+        indexes = cursor.fetchall()
+        cursor.execute(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid), condeferrable, condeferred, "
+            "convalidated FROM pg_constraint WHERE conrelid = ANY(%s::regclass[]) ORDER BY 1, 2",
+            [tables],
+        )
+        constraints = cursor.fetchall()
+    return indexes, constraints
+
+
+def test_the_indexes_and_constraints_set_aside_for_the_load_come_back_as_the_migrations_made_them():
+    before = schema()
+    indexes, constraints = before
+    assert any("gin_trgm_ops" in row[2] for row in indexes)
+    assert any(row[2].startswith("FOREIGN KEY") and row[3] for row in constraints)
+
+    seed_demo()
+    seed_demo("--flush")
+
+    assert schema() == before
+    assert Credential.objects.exists()
+
+
+def test_a_load_that_fails_leaves_the_directory_and_its_schema_as_they_were():
+    seed_demo()
+    before = schema()
+    practitioners = set(Practitioner.objects.values_list("slug", flat=True))
+
+    with mock.patch("portal.demo.credentials.verifications_insert", side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError, match="disk full"):
+            seed_demo("--flush", seed=8)
+
+    assert schema() == before
+    assert set(Practitioner.objects.values_list("slug", flat=True)) == practitioners
+    assert Clinic.objects.exists()
+
+
+def credentials_snapshot():
+    return sorted(
+        Credential.objects.values_list(
+            "practitioner__slug",
+            "kind",
+            "name",
+            "issuer",
+            "jurisdiction",
+            "license_number",
+            "hours",
+            "technique__slug",
+            "issued_on",
+            "expires_on",
+            "status",
+            "method",
+            "next_review_due",
+        )
+    )
+
+
+def test_the_same_seed_gives_the_same_credentials():
+    seed_demo()
+    first = credentials_snapshot()
+    seed_demo("--flush")
+
+    assert credentials_snapshot() == first
+    seed_demo("--flush", seed=8)
+    assert credentials_snapshot() != first
+
+
+def test_the_credentials_written_as_rows_obey_the_models_rules():
+    seed_demo(n=200)
+
+    credentials = list(Credential.objects.select_related("practitioner"))
+    decisions = {row.credential_id: row for row in Verification.objects.select_related("decided_by")}
+    assert {Status.VERIFIED, Status.PENDING} == {credential.status for credential in credentials}
+    assert {Kind.LICENSE, Kind.TRAINING, Kind.CERTIFICATION} == {credential.kind for credential in credentials}
+    newest = max(credential.updated_at for credential in credentials)
+    for credential in credentials:
+        credential.full_clean()
+        if credential.status == Status.VERIFIED:
+            # verified_at is the seed's moment, moved back by whole days to the day verified.
+            verified_on = TODAY - (newest - credential.verified_at).days * datetime.timedelta(days=1)
+            assert credential.next_review_due == credential.review_due_after_verification(verified_on)
+            decision = decisions.pop(credential.id)
+            assert (decision.decided_at, decision.method) == (credential.verified_at, credential.method)
+            assert (decision.status_before, decision.status_after) == (Status.PENDING, Status.VERIFIED)
+            assert decision.decided_by.username == DEMO_VERIFIER
+        else:
+            assert (credential.verified_at, credential.method, credential.next_review_due) == (None, "", None)
+            age = newest - credential.created_at
+            assert datetime.timedelta(0) <= age < datetime.timedelta(hours=PENDING_SPREAD_HOURS)
+    assert not decisions, "a decision for every verified credential and no other"
+    assert Credential.objects.review_due(TODAY).filter(kind=Kind.CERTIFICATION).exists()
