@@ -338,6 +338,16 @@ def excluded_practitioner_ids(practitioner_ids: Iterable[int]) -> set[int]:
     )
 
 
+def excluded_practitioner_ids_between(first: int, last: int) -> set[int]:
+    """Those of the practitioners with `first` <= id <= `last` with a standing exclusion-list match
+    (the nightly repair walks the table by ranges of ids, without a list of them)."""
+    return set(
+        ExclusionMatch.objects.standing()
+        .filter(practitioner_id__gte=first, practitioner_id__lte=last)
+        .values_list("practitioner_id", flat=True)
+    )
+
+
 def _gaps(practitioner, listings, credentials, rows, today, excluded=frozenset()) -> dict[int, list[tuple[str, str]]]:
     verified_facts = [credential.as_facts() for credential in credentials if credential.status == Status.VERIFIED]
     pending = [credential for credential in credentials if _pending_now(credential, today)]

@@ -13,23 +13,21 @@ later, when a license passes a state's minimum years of practice.
 from __future__ import annotations
 
 import datetime
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, Max, Min, OuterRef
 from django.utils import timezone
 
 from core import clock
 from core.exceptions import Conflict
-from core.services import model_update, rows_update
-from directory import services as directory_services
+from core.services import model_update
 from directory.models import Listing, Practitioner, Technique
 
-from . import qualification, selectors
+from . import qualification, requalification
 from .models import Action, Credential, Kind, Method, StateRule, Status, Verification, default_rule
 
 
@@ -53,7 +51,9 @@ CREDENTIAL_FIELDS = (
 )
 UPDATABLE_FIELDS = tuple(field for field in CREDENTIAL_FIELDS if field != "kind")
 
-REQUALIFY_CHUNK = 1000
+# Practitioners per requalification statement: 50,000 take a few seconds and a few
+# hundred MB of the server's work memory at most (bench/requalify.py).
+REQUALIFY_CHUNK = 50_000
 
 
 def _check_not_in_future(credential: Credential, today: datetime.date) -> None:
@@ -465,77 +465,17 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
     """Recompute qualification for many practitioners at once; returns how many listings changed
     (their qualified days, or their practitioner's verified training hours).
 
-    Per chunk of practitioners: one query for their verified credentials,
-    one for their listings (with the location's state, which is the
-    truth even while a moved location's listings are being updated), one
-    for the rules, and bulk updates of only the rows that changed.
+    One statement per chunk of practitioners (credentials.requalification):
+    it reads their verified credentials, their listings (with the location's
+    state, which is the truth even while a moved location's listings are
+    being updated) and the rules, and writes only the rows that changed.
     """
     today = today or clock.today()
     ids = sorted(set(practitioner_ids))
     changed = 0
     for start in range(0, len(ids), REQUALIFY_CHUNK):
-        changed += _requalify_chunk(ids[start : start + REQUALIFY_CHUNK], today)
+        changed += requalification.requalify_ids(ids[start : start + REQUALIFY_CHUNK], today)
     return changed
-
-
-def _requalify_chunk(ids: list[int], today: datetime.date) -> int:
-    # Rows whose qualification changes are marked as updated (`updated_at`), so a
-    # directory's incremental sync sees a practitioner who gained or lost it.
-    now = timezone.now()
-    facts = defaultdict(list)
-    for credential in (
-        Credential.objects.verified()
-        .filter(practitioner_id__in=ids)
-        .only("practitioner_id", "kind", "status", "issued_on", "expires_on", "jurisdiction", "profession", "hours")
-    ):
-        facts[credential.practitioner_id].append(credential.as_facts())
-
-    practitioners = {
-        row["id"]: row
-        for row in Practitioner.objects.filter(id__in=ids).values("id", "profession", "verified_training_hours")
-    }
-    listings = list(
-        Listing.objects.filter(practitioner_id__in=ids).values(
-            "id", "practitioner_id", "location__state", "qualified_from", "qualified_until"
-        )
-    )
-    rules = rules_for(listing["location__state"] for listing in listings)
-    # A practitioner on the exclusion list (a match not dismissed) is qualified nowhere.
-    excluded = selectors.excluded_practitioner_ids(ids)
-
-    listing_updates = []
-    for listing in listings:
-        practitioner = practitioners[listing["practitioner_id"]]
-        state = listing["location__state"]
-        window = qualification.qualified_window(
-            facts[practitioner["id"]],
-            rules[state],
-            practitioner["profession"],
-            state,
-            today,
-            excluded=practitioner["id"] in excluded,
-        )
-        first, last = window or (None, None)
-        if (first, last) != (listing["qualified_from"], listing["qualified_until"]):
-            listing_updates.append(
-                Listing(id=listing["id"], qualified_from=first, qualified_until=last, updated_at=now)
-            )
-    rows_update(listing_updates, ["qualified_from", "qualified_until", "updated_at"])
-
-    practitioner_updates = []
-    for practitioner in practitioners.values():
-        hours = qualification.training_hours(facts[practitioner["id"]], today)
-        if hours != practitioner["verified_training_hours"]:
-            practitioner_updates.append(
-                Practitioner(id=practitioner["id"], verified_training_hours=hours, updated_at=now)
-            )
-    rows_update(practitioner_updates, ["verified_training_hours", "updated_at"])
-    directory_services.listings_refresh_filters(practitioner_ids=[row.id for row in practitioner_updates])
-    # A listing whose days were right still showed patients its practitioner's wrong
-    # hours (and met or missed a minimum-hours search by them): it changed too.
-    days_changed = {listing.id for listing in listing_updates}
-    hours_changed = {practitioner.id for practitioner in practitioner_updates}
-    return sum(1 for row in listings if row["id"] in days_changed or row["practitioner_id"] in hours_changed)
 
 
 def qualification_repair(*, today: datetime.date | None = None, progress=None) -> int:
@@ -544,18 +484,21 @@ def qualification_repair(*, today: datetime.date | None = None, progress=None) -
     The nightly safety net behind the explicit requalification of every
     write: whatever wrote a listing's stored window wrongly (a raw SQL
     update, a restore from backup, a bug), the next night puts it right and
-    counts it. One transaction per chunk of practitioners, so the repair
-    never holds the whole table, and `progress(n)` is told after each chunk.
+    counts it. One transaction per range of REQUALIFY_CHUNK practitioner ids
+    (no list of a million ids to send), so the repair never holds the whole
+    table, and `progress(n)` is told the practitioners of each range.
     """
     today = today or clock.today()
-    ids = list(Practitioner.objects.order_by("id").values_list("id", flat=True))
+    bounds = Practitioner.objects.aggregate(first=Min("id"), last=Max("id"))
+    if bounds["first"] is None:
+        return 0
     repaired = 0
-    for start in range(0, len(ids), REQUALIFY_CHUNK):
-        chunk = ids[start : start + REQUALIFY_CHUNK]
+    for first in range(bounds["first"], bounds["last"] + 1, REQUALIFY_CHUNK):
         with transaction.atomic():
-            repaired += _requalify_chunk(chunk, today)
+            changed, practitioners = requalification.requalify_id_range(first, first + REQUALIFY_CHUNK - 1, today)
+        repaired += changed
         if progress is not None:
-            progress(len(chunk))
+            progress(practitioners)
     return repaired
 
 
