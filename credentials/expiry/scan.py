@@ -47,7 +47,6 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
 from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
@@ -176,19 +175,9 @@ def _deliver(day: datetime.date) -> int:
         .order_by("id")
         .values_list("id", flat=True)
     )
-    # The day's notices not yet delivered, found first and on their own (MATERIALIZED):
-    # the renewal check, an index probe per notice, then runs on those only. Left to the
-    # planner, statistics that did not yet know the day's notices (written by this
-    # transaction) had it check all 307k of them for renewals before finding them all
-    # delivered, on a rerun of the day: 10.8 s instead of 1.5 s (bench/scan.py).
-    undelivered = (
+    pairs = (
         ExpiryNotification.objects.filter(scan_day=day)
         .exclude(Exists(DigestItem.objects.filter(notification_id=OuterRef("pk"))))
-        .values("pk")
-        .order_by()
-    )
-    pairs = (
-        ExpiryNotification.objects.filter(pk__in=RawSQL("SELECT id FROM undelivered", ()))
         .exclude(renewed("credential__"))
         .annotate(item_notification=F("pk"), item_clinic=F("credential__practitioner__listings__location__clinic_id"))
         .filter(item_clinic__isnull=False)
@@ -196,7 +185,6 @@ def _deliver(day: datetime.date) -> int:
         .distinct()
         .order_by()
     )
-    undelivered_sql, undelivered_params = undelivered.query.sql_with_params()
     pairs_sql, pairs_params = pairs.query.sql_with_params()
     digest, item = _table(ClinicDigest), _table(DigestItem)
     d_clinic, d_day, d_status = (_column(ClinicDigest, f) for f in ("clinic", "scan_day", "status"))
@@ -208,8 +196,7 @@ def _deliver(day: datetime.date) -> int:
     conflict = ", ".join(_column(DigestItem, f) for f in ("notification", "clinic"))
     open_today = f"{digest}.{d_day} = %s AND {digest}.{d_status} = %s"
     sql = f"""
-        WITH undelivered (id) AS MATERIALIZED ({undelivered_sql}),
-        pairs (notification_id, clinic_id) AS MATERIALIZED ({pairs_sql}),
+        WITH pairs (notification_id, clinic_id) AS MATERIALIZED ({pairs_sql}),
         opened AS (
             INSERT INTO {digest} ({digest_columns})
             SELECT DISTINCT pairs.clinic_id, %s, %s, 0, '', '', %s FROM pairs
@@ -228,7 +215,7 @@ def _deliver(day: datetime.date) -> int:
         SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM filed)
     """
     pending = DigestStatus.PENDING
-    params = [*undelivered_params, *pairs_params, day, pending, timezone.now(), day, pending, day, pending]
+    params = [*pairs_params, day, pending, timezone.now(), day, pending, day, pending]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         opened, _filed = cursor.fetchone()
@@ -303,6 +290,13 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
         crossings(today),
         conflict=["credential", "threshold"],
     )
+    # The planner's statistics know neither the notices just written nor, often, the
+    # lines of an earlier scan that day (autovacuum analyzes them later): guessing a
+    # few notices of the day, it checked all 307k of the first scan's for renewals
+    # before finding them all delivered, on a rerun of the day (10.8 s instead of
+    # 1.5 s, bench/scan.py). ANALYZE reads a sample of 30,000 rows whatever the size.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_table(ExpiryNotification)}, {_table(DigestItem)}")
     run.digests = _deliver(today)
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
