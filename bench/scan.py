@@ -1,7 +1,7 @@
 """Benchmark the nightly expiry scan on PostGIS: ~5M credentials over ~1M practitioners.
 
     DATABASE_URL=postgis://... python bench/scan.py [--practitioners 1000000] [--credentials 5000000]
-        [--day 2026-03-01] [--reuse [--new-credentials]]
+        [--day 2026-03-01] [--reuse [--new-credentials]] [--statements]
 
 Loads the practitioners with seed_demo (DESTROYING the directory data in
 that database, unless --reuse finds exactly that many there), replaces all
@@ -16,6 +16,7 @@ digests is the workers' job, one email per clinic, and is not timed here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import sys
 import time
@@ -40,6 +41,11 @@ def parse_args():
     parser.add_argument("--day", type=datetime.date.fromisoformat, default=datetime.date(2026, 3, 1))
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--reuse", action="store_true", help="keep practitioners and credentials already there")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="print each scan's statements with their seconds (and the COMMIT's), slowest first",
+    )
     parser.add_argument(
         "--new-credentials",
         action="store_true",
@@ -116,8 +122,47 @@ def generate_credentials(n: int, day: datetime.date) -> None:
         cursor.execute(f"ANALYZE {Credential._meta.db_table}")
 
 
-def timed_scan(day: datetime.date, label: str) -> dict:
-    with CaptureQueriesContext(connection) as queries:
+class StatementTimer:
+    """Seconds per statement (connection.execute_wrapper) and for the COMMIT, where
+    PostgreSQL runs the deferred constraint checks of every row written."""
+
+    def __init__(self):
+        self.timings: list[tuple[float, str]] = []
+
+    def __call__(self, execute, sql, params, many, context):
+        began = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.timings.append((time.perf_counter() - began, " ".join(sql.split())))
+
+    @contextlib.contextmanager
+    def commits(self):
+        commit = connection._commit
+
+        def timed_commit():
+            began = time.perf_counter()
+            try:
+                return commit()
+            finally:
+                self.timings.append((time.perf_counter() - began, "COMMIT"))
+
+        connection._commit = timed_commit
+        try:
+            yield
+        finally:
+            del connection._commit
+
+    def print(self, total: float) -> None:
+        for seconds, sql in sorted(self.timings, reverse=True):
+            if seconds >= 0.005:
+                print(f"    {seconds:6.2f} s  {sql[:150]}")
+        print(f"    {total - sum(s for s, _ in self.timings):6.2f} s  (Python, the rest)")
+
+
+def timed_scan(day: datetime.date, label: str, statements: bool = False) -> dict:
+    timer = StatementTimer()
+    with CaptureQueriesContext(connection) as queries, connection.execute_wrapper(timer), timer.commits():
         began = time.perf_counter()
         run = scan.credentials_scan(today=day)
         seconds = time.perf_counter() - began
@@ -126,6 +171,8 @@ def timed_scan(day: datetime.date, label: str) -> dict:
         f"{run.notifications:>8,} notifications  {run.digests:>7,} digests  "
         f"{run.review_due:>8,} review due  {run.practitioners_requalified:>6,} requalified"
     )
+    if statements:
+        timer.print(seconds)
     return {"seconds": seconds, "queries": len(queries)}
 
 
@@ -148,10 +195,10 @@ def main():
         f"Data: {Practitioner.objects.count():,} practitioners, {Credential.objects.count():,} credentials, "
         f"{clinics:,} clinics; scan day {args.day}."
     )
-    timed_scan(args.day, "first scan (cold)")
-    timed_scan(args.day, "same day again")
-    timed_scan(args.day + datetime.timedelta(days=1), "next day")
-    timed_scan(args.day + datetime.timedelta(days=365), "a year ahead")
+    timed_scan(args.day, "first scan (cold)", args.statements)
+    timed_scan(args.day, "same day again", args.statements)
+    timed_scan(args.day + datetime.timedelta(days=1), "next day", args.statements)
+    timed_scan(args.day + datetime.timedelta(days=365), "a year ahead", args.statements)
 
 
 if __name__ == "__main__":

@@ -54,8 +54,10 @@ class ScanRun(models.Model):
 class ExpiryNotification(models.Model):
     """A credential reached a threshold: noticed once, ever (the unique constraint is the claim)."""
 
+    # No index of its own: the unique (credential, threshold) and the (credential, rank)
+    # indexes both begin with it, and every notice written is one index entry fewer.
     credential = models.ForeignKey(
-        "credentials.Credential", on_delete=models.CASCADE, related_name="expiry_notifications"
+        "credentials.Credential", on_delete=models.CASCADE, related_name="expiry_notifications", db_index=False
     )
     threshold = models.CharField(max_length=8, choices=Threshold.choices)
     rank = models.PositiveSmallIntegerField(help_text="The threshold's order: 1 (90 days) to 6 (expired).")
@@ -118,7 +120,8 @@ class ClinicDigest(models.Model):
 class DigestItem(models.Model):
     """A notification delivered to one clinic (a practitioner may work at several): at most once."""
 
-    notification = models.ForeignKey(ExpiryNotification, on_delete=models.CASCADE, related_name="items")
+    # No index of its own: the unique (notification, clinic) begins with it.
+    notification = models.ForeignKey(ExpiryNotification, on_delete=models.CASCADE, related_name="items", db_index=False)
     clinic = models.ForeignKey("directory.Clinic", on_delete=models.CASCADE, related_name="+")
     digest = models.ForeignKey(ClinicDigest, on_delete=models.CASCADE, null=True, blank=True, related_name="items")
 

@@ -16,9 +16,10 @@ the number of credentials:
    a day in the past, sends no stale "90 days" after a "7 days");
 2. each new notification of a credential not yet renewed is delivered to
    every clinic where the practitioner is listed (unique per notification
-   and clinic);
-3. each clinic with undelivered items gets one digest for D (or joins the
-   digest for D not yet sent);
+   and clinic), as a line filed at once into the clinic's one digest for D
+   not yet sent, opened if it has none (one statement);
+3. what changed with the date alone is marked updated, and practitioners'
+   verified training hours are refreshed where a training record lapsed;
 4. the counts of the day (review due, listings lapsed or back) are kept in a
    ScanRun.
 
@@ -151,7 +152,31 @@ def crossings(day: datetime.date):
 
 def _deliver(day: datetime.date) -> int:
     """Deliver the day's undelivered notifications of credentials not yet renewed to every
-    clinic where the practitioner is listed (notices and deliveries commit together)."""
+    clinic where the practitioner is listed, each line filed at once into the clinic's
+    pending digest for `day`, opened for the clinics without one; returns the digests
+    opened. Notices and deliveries commit together.
+
+    One statement: the (notification, clinic) pairs, the digests they need (a
+    data-modifying WITH ... RETURNING), and the lines written once with their
+    digest. Writing the lines first and filing them with an UPDATE wrote every
+    line twice, and PostgreSQL checked each rewritten line's foreign keys again
+    at COMMIT (rows updated by the transaction that inserted them always are):
+    on the first scan of 5M credentials, on a shared machine, the three steps
+    took 40 s and the COMMIT 28 s, the one statement 32 s and the COMMIT 21 s
+    (bench/scan.py).
+
+    The day's pending digests are locked first, until the scan commits: a
+    sender claiming one of them meanwhile waits, and then reads the lines
+    filed here. Without the lock it could claim and send the digest as it
+    was, and lines filed into it by this (not yet committed) scan would be
+    marked as part of a digest already sent, and never mailed.
+    """
+    list(
+        ClinicDigest.objects.select_for_update()
+        .filter(scan_day=day, status=DigestStatus.PENDING)
+        .order_by("id")
+        .values_list("id", flat=True)
+    )
     pairs = (
         ExpiryNotification.objects.filter(scan_day=day)
         .exclude(Exists(DigestItem.objects.filter(notification_id=OuterRef("pk"))))
@@ -162,73 +187,72 @@ def _deliver(day: datetime.date) -> int:
         .distinct()
         .order_by()
     )
-    return _insert_select(DigestItem, ["notification", "clinic"], pairs, conflict=["notification", "clinic"])
-
-
-def _open_digests(day: datetime.date) -> int:
-    """A pending digest for `day` for every clinic with undigested items; then file the items.
-
-    The day's pending digests are locked first, until the scan commits: a
-    sender claiming one of them meanwhile waits, and then reads the items
-    filed here. Without the lock it could claim and send the digest as it
-    was, and items filed into it by this (not yet committed) scan would be
-    marked as part of a digest already sent, and never mailed.
+    pairs_sql, pairs_params = pairs.query.sql_with_params()
+    digest, item = _table(ClinicDigest), _table(DigestItem)
+    d_clinic, d_day, d_status = (_column(ClinicDigest, f) for f in ("clinic", "scan_day", "status"))
+    digest_columns = ", ".join(
+        _column(ClinicDigest, f)
+        for f in ("clinic", "scan_day", "status", "attempts", "recipients", "last_error", "created_at")
+    )
+    item_columns = ", ".join(_column(DigestItem, f) for f in ("notification", "clinic", "digest"))
+    conflict = ", ".join(_column(DigestItem, f) for f in ("notification", "clinic"))
+    open_today = f"{digest}.{d_day} = %s AND {digest}.{d_status} = %s"
+    sql = f"""
+        WITH pairs (notification_id, clinic_id) AS MATERIALIZED ({pairs_sql}),
+        opened AS (
+            INSERT INTO {digest} ({digest_columns})
+            SELECT DISTINCT pairs.clinic_id, %s, %s, 0, '', '', %s FROM pairs
+            WHERE NOT EXISTS (SELECT FROM {digest} WHERE {digest}.{d_clinic} = pairs.clinic_id AND {open_today})
+            RETURNING {digest}.id, {digest}.{d_clinic} AS clinic_id
+        ),
+        filed AS (
+            INSERT INTO {item} ({item_columns})
+            SELECT pairs.notification_id, pairs.clinic_id, COALESCE(opened.id, {digest}.id)
+            FROM pairs
+            LEFT JOIN opened ON opened.clinic_id = pairs.clinic_id
+            LEFT JOIN {digest} ON {digest}.{d_clinic} = pairs.clinic_id AND {open_today}
+            ON CONFLICT ({conflict}) DO NOTHING
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM filed)
     """
-    list(
-        ClinicDigest.objects.select_for_update()
-        .filter(scan_day=day, status=DigestStatus.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
-    )
-    open_today = ClinicDigest.objects.filter(clinic_id=OuterRef("clinic_id"), scan_day=day, status=DigestStatus.PENDING)
-    clinics = (
-        DigestItem.objects.filter(digest__isnull=True)
-        .exclude(Exists(open_today))
-        .annotate(
-            digest_clinic=F("clinic_id"),
-            digest_day=Value(day),
-            digest_status=Value(DigestStatus.PENDING),
-            digest_attempts=Value(0),
-            digest_text=Value(""),
-            digest_error=Value(""),
-            digest_created=Value(timezone.now()),
-        )
-        .values_list(
-            "digest_clinic",
-            "digest_day",
-            "digest_status",
-            "digest_attempts",
-            "digest_text",
-            "digest_error",
-            "digest_created",
-        )
-        .distinct()
-        .order_by()
-    )
-    created = _insert_select(
-        ClinicDigest, ["clinic", "scan_day", "status", "attempts", "recipients", "last_error", "created_at"], clinics
-    )
-    # The statistics do not know of the digests just written: without them the planner
-    # may look each item's digest up through the (status, day) index and filter by
-    # clinic, reading every pending digest of the day for every item (13 minutes and
-    # counting for 300k items, bench/scan.py). ANALYZE counts this transaction's own
-    # rows, in about 30 ms.
+    pending = DigestStatus.PENDING
+    params = [*pairs_params, day, pending, timezone.now(), day, pending, day, pending]
     with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {_table(ClinicDigest)}")
-    DigestItem.objects.filter(digest__isnull=True).update(digest=open_today.values("id")[:1])
-    return created
+        cursor.execute(sql, params)
+        opened, _filed = cursor.fetchone()
+    return opened
 
 
-def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
-    """Refresh verified training hours of practitioners whose verified training record
-    expired in [since, day): the only stored fact that changes with the date alone (a
-    listing's qualified days already end on the expiry). One UPDATE, the same sum as
-    qualification.training_hours: hours of verified training records valid today.
+def _mark_changed(day: datetime.date, since: datetime.date) -> int:
+    """Mark as updated (`updated_at`) what changed with the date alone since the last scan,
+    and refresh the one stored fact that does: returns the practitioners whose verified
+    training hours were refreshed.
 
-    Today, not the scan's day: the hours are what patients see now, so a scan run
-    for a day ahead or behind (--today) must not move them to that day.
+    Marked: listings whose last qualified day was in [since, day) or whose first is in
+    (since, day], verified credentials that expired in [since, day) (no longer public),
+    and their practitioners. Nothing is stored differently, but what the public sees
+    changed, so a directory's incremental sync (the FHIR API's _lastUpdated) must see them.
+
+    Refreshed: the verified training hours of practitioners whose verified training record
+    expired in [since, day), the same sum as qualification.training_hours (hours of
+    verified training records valid today). Today, not the scan's day: the hours are what
+    patients see now, so a scan run for a day ahead or behind (--today) must not move them
+    to that day. Those practitioners are among the marked ones (their training record
+    expired), so one UPDATE writes each practitioner once: marking and refreshing them
+    apart wrote 17k rows twice on the first scan of 5M credentials, 145k after a year.
+
+    The practitioners are picked by subqueries, in the database: reading their ids into
+    Python and sending them back as one IN list broke PostgreSQL's limit of 65,535
+    parameters on the first scan of 5M credentials (bench/scan.py).
     """
+    now = timezone.now()
     as_of = clock.today()
+    listings = Listing.objects.filter(
+        Q(qualified_until__gte=since, qualified_until__lt=day) | Q(qualified_from__gt=since, qualified_from__lte=day)
+    )
+    expired = Credential.objects.verified().filter(expires_on__gte=since, expires_on__lt=day)
+    lapsed = expired.filter(kind=Kind.TRAINING)
     valid_hours = (
         Credential.objects.verified()
         .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=as_of)
@@ -238,32 +262,24 @@ def _refresh_training_hours(day: datetime.date, since: datetime.date) -> int:
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    lapsed = Credential.objects.verified().filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
-    ids = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
-    refreshed = Practitioner.objects.filter(pk__in=ids).update(
-        verified_training_hours=Coalesce(Subquery(valid_hours), 0)
+    # One IN (... UNION ...), a hash or merge join: "IN (listings) OR IN (credentials)"
+    # can only test each practitioner against each list, and a list too big for work_mem
+    # is read again for every practitioner (hours after a year of lapses).
+    changed = listings.order_by().values("practitioner_id").union(expired.order_by().values("practitioner_id"))
+    Practitioner.objects.filter(pk__in=changed).update(
+        updated_at=now,
+        verified_training_hours=Case(
+            When(Exists(lapsed.filter(practitioner_id=OuterRef("pk"))), then=Coalesce(Subquery(valid_hours), 0)),
+            default=F("verified_training_hours"),
+        ),
     )
-    # The listings' copy of the hours (the search's min_training_hours) follows.
-    directory_services.listings_refresh_filters(practitioner_ids=ids)
-    return refreshed
-
-
-def _mark_changed(day: datetime.date, since: datetime.date) -> None:
-    """Mark as updated (`updated_at`) what changed with the date alone since the last scan:
-    listings whose last qualified day was in [since, day) or whose first is in (since, day], verified credentials that
-    expired in [since, day) (no longer public), and their practitioners. Nothing is stored
-    differently, but what the public sees changed, so a directory's incremental sync
-    (the FHIR API's _lastUpdated) must see them."""
-    now = timezone.now()
-    listings = Listing.objects.filter(
-        Q(qualified_until__gte=since, qualified_until__lt=day) | Q(qualified_from__gt=since, qualified_from__lte=day)
-    )
-    expired = Credential.objects.verified().filter(expires_on__gte=since, expires_on__lt=day)
-    practitioner_ids = set(listings.values_list("practitioner_id", flat=True))
-    practitioner_ids.update(expired.values_list("practitioner_id", flat=True))
     listings.update(updated_at=now)
     expired.update(updated_at=now)
-    Practitioner.objects.filter(pk__in=practitioner_ids).update(updated_at=now)
+    # Their listings' copy of the hours (the search's min_training_hours) follows: one
+    # array parameter, whatever its length.
+    refreshed = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
+    directory_services.listings_refresh_filters(practitioner_ids=refreshed)
+    return len(refreshed)
 
 
 @transaction.atomic
@@ -280,13 +296,18 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
         crossings(today),
         conflict=["credential", "threshold"],
     )
-    _deliver(today)
-    run.digests = _open_digests(today)
+    # The planner's statistics know neither the notices just written nor, often, the
+    # lines of an earlier scan that day (autovacuum analyzes them later): guessing a
+    # few notices of the day, it checked all 307k of the first scan's for renewals
+    # before finding them all delivered, on a rerun of the day (10.8 s instead of
+    # 1.5 s, bench/scan.py). ANALYZE reads a sample of 30,000 rows whatever the size.
+    with connection.cursor() as cursor:
+        cursor.execute(f"ANALYZE {_table(ExpiryNotification)}, {_table(DigestItem)}")
+    run.digests = _deliver(today)
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
     run.listings_returned = Listing.objects.filter(qualified_from=today).count()
-    _mark_changed(today, since)
-    run.practitioners_requalified = _refresh_training_hours(today, since)
+    run.practitioners_requalified = _mark_changed(today, since)
     run.finished_at = timezone.now()
     run.save()
     return run

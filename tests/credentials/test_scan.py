@@ -3,6 +3,7 @@ and the faults it must survive."""
 
 import datetime
 import io
+import re
 import smtplib
 
 import pytest
@@ -12,8 +13,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from credentials.expiry import scan
-from credentials.expiry.models import ClinicDigest, DigestStatus, ExpiryNotification, ScanRun
-from directory.models import ClinicMembership
+from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus, ExpiryNotification, ScanRun
+from directory.models import ClinicMembership, Practitioner
 from tests.credentials.factories import TODAY, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
 from tests.factories import FAR_PAST, ListingFactory, PractitionerFactory
 
@@ -243,7 +244,7 @@ def test_a_scan_killed_midway_leaves_nothing_and_the_rerun_completes(clinic_user
     def killed(day):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(scan, "_open_digests", killed)
+    monkeypatch.setattr(scan, "_deliver", killed)
     with pytest.raises(SystemExit):
         scan.credentials_scan(today=DAY)
     assert (ExpiryNotification.objects.count(), ScanRun.objects.count()) == (0, 0)
@@ -428,3 +429,99 @@ def test_a_scan_over_a_directory_in_order_repairs_nothing(today, practitioner, a
     run = scan.nightly_scan(today=DAY)
     assert run.listings_repaired == 0
     assert ScanRun.objects.get().listings_repaired == 0
+
+
+# --- what the set-based steps write ------------------------------------------------------
+
+
+def test_every_line_goes_to_each_clinic_of_the_practitioner_once_filed_in_that_clinics_digest(
+    clinic, other_clinic, practitioner, admin
+):
+    """The lines and digests the scan writes in one statement, against what the listings say
+    in Python: one line per notice and clinic (two locations of one clinic make one line),
+    none for a renewed credential, each filed in its own clinic's one pending digest."""
+    # Dana: a second location at her clinic, and one at the other clinic.
+    listing_in("WA", practitioner=practitioner, location_kwargs={"clinic": clinic})
+    listing_in("WA", practitioner=practitioner, location_kwargs={"clinic": other_clinic})
+    ken = PractitionerFactory(name="Ken Ito")
+    listing_in("WA", practitioner=ken, location_kwargs={"clinic": other_clinic})
+    unlisted = PractitionerFactory(name="Not Listed")
+    expiring_license(practitioner, 30, admin=admin, license_number="PT600001")
+    expiring_license(practitioner, -3, admin=admin, license_number="FL600002", jurisdiction="FL")
+    expiring_license(ken, 7, admin=admin, license_number="PT600003")
+    renewed_one = expiring_license(ken, 20, admin=admin, license_number="CO600004", jurisdiction="CO")
+    expiring_license(ken, 800, admin=admin, license_number="CO600005", jurisdiction="CO")  # renews it
+    expiring_license(unlisted, 5, admin=admin, license_number="PT600006")
+
+    run = scan.credentials_scan(today=DAY)
+
+    expected = {
+        (notice.pk, listing.location.clinic_id)
+        for notice in ExpiryNotification.objects.select_related("credential")
+        if notice.credential_id != renewed_one.pk
+        for listing in notice.credential.practitioner.listings.select_related("location")
+    }
+    items = list(DigestItem.objects.select_related("digest"))
+    assert {(item.notification_id, item.clinic_id) for item in items} == expected
+    assert len(items) == len(expected) == 5
+    assert all(
+        (item.digest.clinic_id, item.digest.scan_day, item.digest.status) == (item.clinic_id, DAY, "pending")
+        for item in items
+    )
+    assert sorted(ClinicDigest.objects.values_list("clinic_id", flat=True)) == sorted([clinic.pk, other_clinic.pk])
+    assert run.digests == 2
+
+
+def test_a_rescan_after_the_days_digest_went_out_files_the_new_lines_into_a_new_digest(
+    clinic, clinic_user, practitioner, admin
+):
+    expiring_license(practitioner, 30, admin=admin, license_number="PT600001")
+    scan.credentials_scan(today=DAY)
+    sent = ClinicDigest.objects.get()
+    assert scan.digest_send(digest_id=sent.pk) is True
+    # Later that day a colleague is listed with a license about to expire: the scan runs again.
+    ken = PractitionerFactory(name="Ken Ito")
+    listing_in("WA", practitioner=ken, location_kwargs={"clinic": clinic})
+    expiring_license(ken, 5, admin=admin, license_number="PT600002")
+    run = scan.credentials_scan(today=DAY)
+
+    fresh = ClinicDigest.objects.exclude(pk=sent.pk).get()
+    assert (run.notifications, run.digests, fresh.status, fresh.scan_day) == (1, 1, "pending", DAY)
+    lines = dict(DigestItem.objects.values_list("notification__credential__practitioner__name", "digest_id"))
+    assert lines == {"Dana Whitfield": sent.pk, "Ken Ito": fresh.pk}
+    # And a third run that day finds nothing new and opens nothing.
+    assert (scan.credentials_scan(today=DAY).digests, ClinicDigest.objects.count()) == (0, 2)
+
+
+def test_the_scans_statements_do_not_grow_with_the_number_of_lapses(admin, clinic):
+    """No list of ids goes to PostgreSQL and back: a list of every practitioner whose
+    credential lapsed broke its limit of 65,535 parameters on the first scan of 5M."""
+
+    def statements(lapses):
+        ExpiryNotification.objects.all().delete()
+        ClinicDigest.objects.all().delete()
+        ScanRun.objects.all().delete()
+        for n in range(lapses):
+            someone = PractitionerFactory()
+            listing_in("WA", practitioner=someone, location_kwargs={"clinic": clinic})
+            expiring_license(someone, -5, admin=admin, license_number=f"PT9{lapses:02d}{n:04d}")
+        with CaptureQueriesContext(connection) as queries:
+            scan.credentials_scan(today=DAY)
+        # The statements' text, each number (ids, dates, times) written as 0.
+        return [re.sub(r"\d+", "0", query["sql"]) for query in queries.captured_queries]
+
+    assert statements(1) == statements(40)
+
+
+def test_a_practitioner_marked_changed_for_a_lapsed_license_keeps_the_stored_training_hours(
+    practitioner, admin, clinic_user
+):
+    """The one UPDATE that marks practitioners changed refreshes training hours only where
+    a verified training record lapsed; other stored hours are the nightly repair's to fix."""
+    expiring_license(practitioner, -2, admin=admin)
+    Practitioner.objects.filter(pk=practitioner.pk).update(verified_training_hours=77)  # not the rule's 0
+    before = Practitioner.objects.get(pk=practitioner.pk).updated_at
+    run = scan.credentials_scan(today=DAY)
+    practitioner.refresh_from_db()
+    assert (practitioner.verified_training_hours, run.practitioners_requalified) == (77, 0)
+    assert practitioner.updated_at > before

@@ -72,15 +72,15 @@ def test_a_digest_sent_while_a_scan_files_more_items_into_it_mails_them_all(monk
     practitioner_at(clinic, "Ken Ito", expires_in=5, license_number="PT600002")
 
     filed, resume = threading.Event(), threading.Event()
-    real_open_digests = scan._open_digests
+    real_deliver = scan._deliver
 
-    def open_digests_then_pause(day):
-        created = real_open_digests(day)
+    def deliver_then_pause(day):
+        created = real_deliver(day)
         filed.set()
         assert resume.wait(30)
         return created
 
-    monkeypatch.setattr(scan, "_open_digests", open_digests_then_pause)
+    monkeypatch.setattr(scan, "_deliver", deliver_then_pause)
     errors = []
     scanner = in_thread(lambda: scan.credentials_scan(today=DAY), errors)
     assert filed.wait(30)
