@@ -21,9 +21,9 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Exists, F, Lookup, OuterRef, Prefetch, Q, QuerySet
 
-from core.db import planner_setting
+from core.db import planner_setting, planner_settings
 from core.permissions import is_admin
 
 from .models import Clinic, ClinicInvitation, ClinicMembership, ConsultationRequest, Listing, Location, Practitioner
@@ -40,7 +40,9 @@ class Origin:
     radius_m: float
 
 
-def nearest_per_group(queryset: QuerySet, *, group: str, origin: Origin | None, order: tuple[str, ...]) -> QuerySet:
+def nearest_per_group(
+    queryset: QuerySet, *, group: str, origin: Origin | None, order: tuple[str, ...], sort: bool = False
+) -> QuerySet:
     """Keep, for each value of `group`, only its best row of `queryset`.
 
     With an origin, "best" is the nearest within the radius, and the rows
@@ -51,10 +53,16 @@ def nearest_per_group(queryset: QuerySet, *, group: str, origin: Origin | None, 
     Every filter already applied to `queryset` also applies to the rows the
     NOT EXISTS compares against, so "nearest" always means "nearest that
     matches" (say, nearest location accepting new patients).
+
+    `sort=True` (without an origin) is for a queryset already narrowed to
+    a few thousand rows by id (see `named_listing_ids`): it is planned as a
+    fetch of those rows and a sort (`sorted_in_full`), not a walk of an
+    index in `order`.
     """
     if origin is None:
         better = queryset.filter(**{group: OuterRef(group)}, pk__lt=OuterRef("pk"))
-        return queryset.filter(~Exists(better)).order_by(*order, "pk")
+        search = queryset.filter(~Exists(better)).order_by(*order, "pk")
+        return sorted_in_full(search) if sort else search
 
     point, radius = origin.point, D(m=origin.radius_m)
     key = GeometryDistance("point", point)
@@ -94,14 +102,58 @@ def nearest_first_plan(queryset: QuerySet):
         yield
 
 
+def sorted_in_full(queryset: QuerySet) -> QuerySet:
+    """Mark a search narrowed to a few thousand rows by id to be planned as a sort of those rows.
+
+    The mark is an attribute of the query, which Django copies on every
+    clone, so it survives the filters and the page's slice.
+    """
+    queryset = queryset.all()
+    queryset.query.sort_in_full = True
+    return queryset
+
+
+# The planner settings of a search narrowed to a few thousand rows by id.
+# Left to itself, the planner took 138 ms to 3.6 s for a page of "Nguyen"
+# at 1M practitioners (bench/names.py, on a loaded machine): it walked the name index hoping the
+# matches come early (they do not: 223,048 practitioners walked for 21
+# "Nguyen" rows), ANDed the id lookups with a bitmap of every listing
+# qualified today (942,588 entries), joined the candidates to their
+# locations by a sequential scan of every location, and started parallel
+# workers for a few thousand rows. What is left without those is the
+# listings' primary key for the ids, index lookups for the rest, and one
+# sort.
+SORTED_IN_FULL_PLAN = {
+    "enable_incremental_sort": "off",
+    "enable_bitmapscan": "off",
+    "enable_seqscan": "off",
+    "max_parallel_workers_per_gather": "0",
+}
+
+
 def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> list:
     """Rows [start, stop) of a search, then (with `attach`) what the results show of related rows.
+
+    A search marked `sorted_in_full` is fetched in two steps: the page's
+    ids, from a query that joins only what the ordering needs, then those
+    rows (in the same order) with everything the results show; joining every candidate to its
+    location and clinic before the sort cost more than the sort.
 
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
     """
-    with nearest_first_plan(queryset):
-        rows = list(queryset[start:stop])
+    if getattr(queryset.query, "sort_in_full", False):
+        with planner_settings(SORTED_IN_FULL_PLAN):
+            ids = list(queryset.values_list("pk", flat=True)[start:stop])
+            page = queryset.all()
+            # The page's rows by id alone: the conditions chose them already,
+            # and the candidates' ids as a second condition on the primary
+            # key made the planner scan a whole index instead.
+            page.query.clear_where()
+            rows = list(page.filter(EqualsAny(F("pk"), ids))) if ids else []
+    else:
+        with nearest_first_plan(queryset):
+            rows = list(queryset[start:stop])
     if attach is not None:
         attach(rows)
     return rows
@@ -177,9 +229,81 @@ def listing_search_base() -> QuerySet[Listing]:
     )
 
 
-def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None) -> QuerySet[Listing]:
-    """One listing per practitioner: the nearest matching one, nearest first."""
-    return nearest_per_group(queryset, group="practitioner", origin=origin, order=("practitioner__name",))
+def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None, sort: bool = False) -> QuerySet[Listing]:
+    """One listing per practitioner: the nearest matching one, nearest first (`sort`: see nearest_per_group)."""
+    return nearest_per_group(queryset, group="practitioner", origin=origin, order=("practitioner__name",), sort=sort)
+
+
+# --- name search -------------------------------------------------------------
+
+
+def name_matches(fields: list[str], text: str) -> Q:
+    """A typo-tolerant match of text against any of the name fields: substring (`icontains`,
+    which Django writes as UPPER(name) LIKE UPPER(...)) or pg_trgm word similarity.
+
+    Each side is served by a GIN trigram index of its own (migrations 0003
+    and 0016) when the fields are one table's; across two tables (a
+    listing's practitioner or clinic) no index serves the OR: see
+    `named_listing_ids`.
+    """
+    condition = Q()
+    for field in fields:
+        condition |= Q(**{f"{field}__icontains": text}) | Q(**{f"{field}__trigram_word_similar": text})
+    return condition
+
+
+class EqualsAny(Lookup):
+    """`column = ANY(ids)` with the ids as one array parameter.
+
+    Django's `__in` writes one placeholder per id, so every number of ids
+    is a different statement to prepare and plan; this is one statement.
+    """
+
+    lookup_name = "any"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s::bigint[])", (*params, list(self.rhs))
+
+
+# Without a place, a name search fetches the listings of the practitioners
+# and clinics the text names, and sorts them by name, when they number at
+# most these many; beyond that (a clinic word such as "physical" names
+# 80,883 of 182,453 clinics at 1M practitioners) it walks the practitioners
+# by name checking the names row by row, which finds a page quickly when
+# most rows match. A practitioner has about 1.1 listings, a clinic about 6.
+NAMED_PRACTITIONERS_LIMIT = 5_000
+NAMED_CLINICS_LIMIT = 150
+
+
+def named_listing_ids(text: str) -> list[int] | None:
+    """The listings whose practitioner's or clinic's name matches the text, or None when
+    more than NAMED_CLINICS_LIMIT clinics or NAMED_PRACTITIONERS_LIMIT practitioners match.
+
+    Each name lookup is a BitmapOr of the two trigram indexes on one
+    table's names, so it costs what the matching rows cost, not the
+    table's size; the listings are then found by their foreign keys.
+    Clinics are asked first: a clinic word gives up after a few hundred rows.
+    """
+    practitioners, clinics = NAMED_PRACTITIONERS_LIMIT, NAMED_CLINICS_LIMIT
+    clinic_ids = list(
+        Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)[: clinics + 1]
+    )
+    if len(clinic_ids) > clinics:
+        return None
+    practitioner_ids = list(
+        Practitioner.objects.filter(name_matches(["name"], text))
+        .order_by()
+        .values_list("pk", flat=True)[: practitioners + 1]
+    )
+    if len(practitioner_ids) > practitioners:
+        return None
+    by_practitioner = Listing.objects.filter(EqualsAny(F("practitioner_id"), practitioner_ids)).order_by()
+    by_clinic = Listing.objects.filter(EqualsAny(F("location__clinic_id"), clinic_ids)).order_by()
+    return sorted(
+        set(by_practitioner.values_list("pk", flat=True).union(by_clinic.values_list("pk", flat=True), all=True))
+    )
 
 
 def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> QuerySet[Location]:

@@ -1,0 +1,217 @@
+"""The name search (`q`) of GET /api/v1/practitioners/: both of its plans give the rows of a reference.
+
+Without a place, the search takes one of two routes
+(directory.selectors.named_listing_ids): when the text names few
+practitioners and clinics, their listings are fetched by id and sorted by
+name; otherwise the listings are walked by name with the names checked row
+by row. With a place, the listings are walked nearest first. Each test runs
+with the limits set so that the same data takes one route or the other,
+and compares every page with a reference computed here: the listings the
+plain name condition matches, grouped and ordered in Python.
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.gis.db.models.functions import GeometryDistance
+from django.contrib.gis.measure import D
+
+from directory import selectors
+from directory.models import Listing
+from tests.factories import ClinicFactory, ListingFactory, LocationFactory, PractitionerFactory, point_at
+from tests.geo import SEATTLE, offset
+
+pytestmark = pytest.mark.django_db
+
+URL = "/api/v1/practitioners/"
+NEAR = f"{SEATTLE[0]},{SEATTLE[1]}"
+ORIGIN = point_at(*SEATTLE)
+
+
+@pytest.fixture(params=["by_id", "walk"])
+def route(request, monkeypatch):
+    """Which plan the search takes: `walk` sets the limits below any match."""
+    if request.param == "walk":
+        monkeypatch.setattr(selectors, "NAMED_PRACTITIONERS_LIMIT", -1)
+        monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", -1)
+    return request.param
+
+
+def tie_slugs(directory):
+    return {directory[key].practitioner.slug for key in ("tie1", "tie2", "tie3")}
+
+
+def at(metres, bearing=0, *, clinic=None):
+    return LocationFactory(point=point_at(*offset(SEATTLE, metres, bearing)), **({"clinic": clinic} if clinic else {}))
+
+
+def reference(text, *, near, today, include_unqualified=False, **filters):
+    """The expected result: (practitioner slug, location id) per practitioner, in the API's order.
+
+    Ties in distance come in listing id order: the order the sorted route
+    gives, and the only order a test can state.
+    """
+    listings = Listing.objects.filter(selectors.name_matches(["practitioner__name", "location__clinic__name"], text))
+    listings = listings.filter(**filters)
+    if not include_unqualified:
+        listings = listings.qualified_on(today)
+    rows = list(
+        listings.annotate(knn=GeometryDistance("point", ORIGIN)).values_list(
+            "pk", "practitioner_id", "practitioner__slug", "practitioner__name", "location_id", "knn"
+        )
+    )
+    if near:
+        within = set(
+            listings.filter(point__dwithin=(ORIGIN, D(m=selectors.default_radius_m()))).values_list("pk", flat=True)
+        )
+        rows = [row for row in rows if row[0] in within]
+        key = lambda row: (row[5], row[0])  # noqa: E731
+    else:
+        key = lambda row: row[0]  # noqa: E731
+    best = {}
+    for row in sorted(rows, key=key):
+        best.setdefault(row[1], row)
+    chosen = list(best.values())
+    chosen.sort(key=(lambda row: (row[5], row[0])) if near else (lambda row: (row[3], row[0])))
+    return [(row[2], row[4]) for row in chosen]
+
+
+def pages(api, text, *, near, limit=2, **params):
+    """Every page of the search, followed by its `next` links, as (slug, location id)."""
+    query = {"q": text, "limit": limit, **params}
+    if near:
+        query["near"] = NEAR
+    got, response = [], api.get(URL, query).json()
+    while True:
+        got.extend((row["slug"], row["location"]["id"]) for row in response["results"])
+        if not response["next"]:
+            return got
+        response = api.get(response["next"]).json()
+
+
+@pytest.fixture
+def directory(today):
+    """Practitioners named Nguyen (some alike), a misspelling's neighbours, clinics with Nguyen in
+    their name, colleagues at one location, and a practitioner qualified only at some of their places."""
+    nguyen_clinic = ClinicFactory(name="Nguyen Family Physical Therapy")
+    other_clinic = ClinicFactory(name="Summit Spine & Sport")
+    cast = {}
+    # Two practitioners with the same name: ordered by listing id without a place.
+    for key, name, metres in [("anh", "Anh Nguyen", 3_000), ("anh2", "Anh Nguyen", 1_500), ("bao", "Bao Nguyễn", 900)]:
+        cast[key] = ListingFactory(practitioner=PractitionerFactory(name=name), location=at(metres, 40))
+    # Colleagues at one location: a tie in distance.
+    shared = at(2_200, 90, clinic=other_clinic)
+    for key in ("tie1", "tie2", "tie3"):
+        cast[key] = ListingFactory(practitioner=PractitionerFactory(name=f"Chi Nguyen {key}"), location=shared)
+    # Not named Nguyen, but works at a Nguyen clinic far away and at another clinic nearby:
+    # the result is the clinic-name match, not the nearest listing.
+    dana = PractitionerFactory(name="Dana Whitfield")
+    ListingFactory(practitioner=dana, location=at(500, 180, clinic=other_clinic))
+    cast["dana"] = ListingFactory(practitioner=dana, location=at(12_000, 270, clinic=nguyen_clinic))
+    # Named Nguyen at two places: the nearer one is the result.
+    eve = PractitionerFactory(name="Eve NGUYEN")
+    ListingFactory(practitioner=eve, location=at(20_000, 300))
+    cast["eve"] = ListingFactory(practitioner=eve, location=at(6_000, 300))
+    # Unqualified (nearest) and qualified (farther) places of one Nguyen.
+    fay = PractitionerFactory(name="Fay Nguyen")
+    cast["fay_unqualified"] = ListingFactory(practitioner=fay, location=at(700, 10), qualified_until=None)
+    cast["fay"] = ListingFactory(practitioner=fay, location=at(9_000, 10))
+    # Outside the 40 km default radius.
+    ListingFactory(practitioner=PractitionerFactory(name="Gia Nguyen"), location=at(60_000, 0))
+    # Not matching at all.
+    ListingFactory(practitioner=PractitionerFactory(name="Hal Brennan"), location=at(1_000, 0))
+    return cast
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+@pytest.mark.parametrize("text", ["Nguyen", "nguyn", "NGUYEN", "guye", "Nguyễn", "Family Physical", "Brennan", "zzz"])
+def test_every_page_is_the_reference(api, directory, route, today, near, text):
+    expected = reference(text, near=near, today=today)
+    got = pages(api, text, near=near)
+    if near:
+        # The walk nearest first gives colleagues at one distance in index order.
+        ties = tie_slugs(directory)
+        assert sorted(got) == sorted(expected)
+        assert [slug for slug, _ in got if slug not in ties] == [slug for slug, _ in expected if slug not in ties]
+    else:
+        assert got == expected
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+def test_unqualified_places_are_listed_when_asked(api, directory, route, today, near):
+    expected = reference("Nguyen", near=near, today=today, include_unqualified=True)
+    got = pages(api, "Nguyen", near=near, include_unqualified="true")
+    fay = directory["fay_unqualified"]
+    if near:
+        assert (fay.practitioner.slug, fay.location_id) in got
+    if near:
+        assert sorted(got) == sorted(expected)
+    else:
+        assert got == expected
+
+
+def test_the_result_is_the_nearest_listing_whose_clinic_matches(api, directory, route):
+    dana = directory["dana"]
+    rows = api.get(URL, {"q": "Nguyen Family", "near": NEAR}).json()["results"]
+    [row] = [row for row in rows if row["slug"] == dana.practitioner.slug]
+    assert row["location"]["id"] == dana.location_id
+    assert row["distance_km"] == pytest.approx(12.0, rel=0.01)
+
+
+def test_pages_cut_through_a_tie_without_repeating_a_row(api, directory, route):
+    ties = tie_slugs(directory)
+    everything = pages(api, "Chi Nguyen", near=True, limit=1)
+    assert len(everything) == len(set(everything))
+    got = [slug for slug, _ in everything if slug in ties]
+    assert sorted(got) == sorted(ties)
+    # The three are at one distance, so they come one after another.
+    first = [slug for slug, _ in everything].index(got[0])
+    assert [slug for slug, _ in everything[first : first + 3]] == got
+
+
+def test_namesakes_come_in_listing_order_page_by_page(api, directory, route, today):
+    anh = [directory["anh"], directory["anh2"]]
+    got = pages(api, "Nguyen", near=False, limit=1)
+    assert got == reference("Nguyen", near=False, today=today)
+    assert got[:2] == [(listing.practitioner.slug, listing.location_id) for listing in sorted(anh, key=lambda x: x.pk)]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{"accepting_new_patients": "true"}, {"profession": "DC"}, {"min_training_hours": 10}, {"radius_km": 5}],
+)
+def test_other_filters_combine_with_the_name(api, directory, route, today, params):
+    directory["eve"].location.accepting_new_patients = False
+    directory["eve"].location.save()
+    bao = directory["bao"].practitioner
+    bao.profession, bao.verified_training_hours = "DC", 40
+    bao.save()
+    # The listings' copies of those facts, as the services keep them (see Listing).
+    Listing.objects.filter(location=directory["eve"].location).update(accepting_new_patients=False)
+    Listing.objects.filter(practitioner=bao).update(profession="DC", verified_training_hours=40)
+    got = pages(api, "Nguyen", near=True, **params)
+    rows = api.get(URL, {"q": "Nguyen", "near": NEAR, **params, "limit": 100}).json()["results"]
+    assert [(row["slug"], row["location"]["id"]) for row in rows] == got
+    if "accepting_new_patients" in params:
+        # Eve's nearer place no longer matches: her farther one is the result.
+        assert all(row["location"]["accepting_new_patients"] for row in rows)
+        [eve] = [row for row in rows if row["slug"] == directory["eve"].practitioner.slug]
+        assert eve["distance_km"] == pytest.approx(20.0, rel=0.01)
+    elif "radius_km" in params:
+        assert all(row["distance_km"] <= 5 for row in rows)
+        assert directory["bao"].practitioner.slug in {slug for slug, _ in got}
+    else:
+        assert [slug for slug, _ in got] == [bao.slug]
+
+
+def test_the_clinic_search_matches_clinic_names_as_before(api, directory):
+    rows = api.get("/api/v1/clinics/", {"q": "nguyn family", "near": NEAR}).json()["results"]
+    assert [row["id"] for row in rows] == [directory["dana"].location.clinic_id]
+
+
+def test_each_route_is_the_one_taken(directory, route):
+    named = selectors.named_listing_ids("Nguyen")
+    if route == "walk":
+        assert named is None
+    else:
+        assert set(named) >= {directory[key].pk for key in ("anh", "bao", "tie1", "dana", "eve", "fay")}
