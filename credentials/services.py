@@ -4,8 +4,9 @@ rules, and keep the directory's qualification facts in step with both.
 Every change to a credential or a state rule ends in a requalification:
 each listing's run of qualified days (`Listing.qualified_from` to
 `qualified_until`) and `Practitioner.verified_training_hours` are
-recomputed from the rows with the pure rule in credentials.qualification,
-so the search's "qualified" (which reads only the listing's dates) is right
+recomputed from the rows by the rule of credentials.qualification (as one
+SQL statement per chunk of practitioners: credentials.requalification), so
+the search's "qualified" (which reads only the listing's dates) is right
 on the day it runs without any background job, including a run that starts
 later, when a license passes a state's minimum years of practice.
 """
