@@ -188,7 +188,7 @@ def empty_cache(url: str) -> None:
     redis.Redis.from_url(url).flushdb()
 
 
-def server_env(port: int, workers: int, *, cache_url: str, cache_seconds: int | None) -> dict[str, str]:
+def server_env(port: int, workers: int, *, cache_url: str, cache_seconds: int) -> dict[str, str]:
     database = settings.DATABASES["default"]
     return {
         **os.environ,
@@ -204,7 +204,7 @@ def server_env(port: int, workers: int, *, cache_url: str, cache_seconds: int | 
         "SECURE_SSL_REDIRECT": "false",
         "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
-        **({} if cache_seconds is None else {"PUBLIC_CACHE_SECONDS": str(cache_seconds)}),
+        "PUBLIC_CACHE_SECONDS": str(cache_seconds),
     }
 
 
@@ -249,8 +249,8 @@ def main():
     parser.add_argument(
         "--cache-seconds",
         type=int,
-        default=None,
-        help="PUBLIC_CACHE_SECONDS for the server (default: the production setting; 0: no kept answers)",
+        default=60,
+        help="PUBLIC_CACHE_SECONDS for the server (default 60, as in production; 0: no kept answers)",
     )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
