@@ -163,15 +163,24 @@ def listings_refresh_filters(
     if ids == []:
         return 0
     listing, location, practitioner = (model._meta.db_table for model in (Listing, Location, Practitioner))
-    terms = ", ".join(
-        f"ARRAY(SELECT {term} FROM {through} WHERE practitioner_id = p.id ORDER BY {term})::integer[] AS {column}"
+    # Each link table aggregated once for the practitioners in scope, rather than one
+    # lookup per practitioner: no index needed (the demo seed refreshes every listing
+    # while the link tables' indexes are away), and for a single practitioner the
+    # semi-join still finds their few rows by the index.
+    terms = ", ".join(f"coalesce({column}.ids, '{{}}') AS {column}" for column, _, _ in _TERM_COPIES)
+    aggregates = " ".join(
+        f" LEFT JOIN (SELECT practitioner_id, array_agg({term}::integer ORDER BY {term}) AS ids FROM {through}"
+        f" WHERE practitioner_id IN (SELECT id FROM scope) GROUP BY practitioner_id) {column}"
+        f" ON {column}.practitioner_id = p.id"
         for column, through, term in _TERM_COPIES
     )
     copies = [column for column, _, _ in _TERM_COPIES] + ["profession", "verified_training_hours"]
     sql = (
-        f"WITH source AS ("
+        f"WITH scope AS MATERIALIZED (SELECT DISTINCT l.practitioner_id AS id FROM {listing} l WHERE {where}),"
+        f" source AS ("
         f" SELECT p.id, p.profession, p.verified_training_hours, {terms} FROM {practitioner} p"
-        f" WHERE p.id IN (SELECT l.practitioner_id FROM {listing} l WHERE {where}))"
+        f"{aggregates}"
+        f" WHERE p.id IN (SELECT id FROM scope))"
         f" UPDATE {listing} l SET {', '.join(f'{c} = s.{c}' for c in copies)},"
         f" accepting_new_patients = loc.accepting_new_patients"
         f" FROM source s, {location} loc"

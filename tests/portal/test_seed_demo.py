@@ -193,3 +193,28 @@ def test_by_default_qualification_comes_from_verified_credentials(api):
         ).exists(), listing
     assert Credential.objects.filter(status=Status.PENDING).exists(), "the admin queue has work"
     assert Listing.objects.filter(qualified_until__isnull=True).exists()
+
+
+def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts():
+    seed_demo(credentials=True)
+    terms = defaultdict(lambda: defaultdict(list))
+    for relation, column in (
+        ("specialties", "specialty_id"),
+        ("techniques", "technique_id"),
+        ("languages", "language_id"),
+    ):
+        for practitioner_id, term_id in getattr(Practitioner, relation).through.objects.values_list(
+            "practitioner_id", column
+        ):
+            terms[practitioner_id][relation].append(term_id)
+    listings = Listing.objects.select_related("practitioner", "location")
+    assert listings.count() >= N
+    for listing in listings:
+        held = terms[listing.practitioner_id]
+        assert listing.specialty_ids == sorted(held["specialties"])
+        assert listing.technique_ids == sorted(held["techniques"])
+        assert listing.language_ids == sorted(held["languages"])
+        assert listing.profession == listing.practitioner.profession
+        assert listing.verified_training_hours == listing.practitioner.verified_training_hours
+        assert listing.accepting_new_patients == listing.location.accepting_new_patients
+    assert any(listing.specialty_ids for listing in listings)
