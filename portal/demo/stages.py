@@ -550,7 +550,10 @@ def seed(
             ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
         began = time.perf_counter()
         # The listings' copies of the search filters, set-based, while the indexes are
-        # away: every listing is rewritten, and no index has to follow.
+        # away: every listing is rewritten, and no index has to follow. The tables are
+        # analyzed first: loaded in this transaction, they have no statistics yet, and
+        # the planner took them for empty (nested loops over a million rows each).
+        ctx.sink.finish(tables)
         directory_services.listings_refresh_filters()
         ctx.result.seconds["search_filters"] = time.perf_counter() - began
         began = time.perf_counter()
