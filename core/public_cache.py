@@ -67,15 +67,11 @@ def public_data_changed() -> None:
 
 def writes_public_table(sql: str) -> bool:
     """Whether a statement may write one of the tables public answers are made of."""
-    text = sql.lstrip()
-    if text[: text.find(" ")].upper() not in WRITES:
+    words = sql.split(None, 1)
+    if not words or words[0].upper() not in WRITES:
         return False
-    text = text.replace('"', "")
+    text = sql.replace('"', "")
     return any(prefix in text for prefix in settings.PUBLIC_CACHE_TABLE_PREFIXES)
-
-
-def _bump_on_commit():
-    public_data_changed()
 
 
 def watch_writes(execute, sql, params, many, context):
@@ -86,8 +82,8 @@ def watch_writes(execute, sql, params, many, context):
         connection = context["connection"]
         # Once per transaction: callbacks of a rolled-back savepoint are dropped from
         # run_on_commit, so a later write in the same transaction registers it again.
-        if not any(func is _bump_on_commit for _, func, _ in connection.run_on_commit):
-            transaction.on_commit(_bump_on_commit, using=connection.alias, robust=True)
+        if not any(func is public_data_changed for _, func, _ in connection.run_on_commit):
+            transaction.on_commit(public_data_changed, using=connection.alias, robust=True)
     return result
 
 
