@@ -221,9 +221,10 @@ def _statement(scope: str, their_credentials: str, params: dict, excluded, today
     }
 
 
-def _run(sql: str, params: dict) -> tuple[int, int]:
-    """Run the statement with a plan made for its values, then refresh the listings' copy of
-    the hours of the practitioners whose hours it changed, in one transaction.
+def _run(sql: str, params: dict, *, refresh_filters: bool = True) -> tuple[int, int]:
+    """Run the statement with a plan made for its values, then (unless `refresh_filters` is
+    False) refresh the listings' copy of the hours of the practitioners whose hours it
+    changed, in one transaction.
 
     The connection prepares a statement on its second run (DB_PREPARE_THRESHOLD),
     and after five runs PostgreSQL may switch to a generic plan, made without
@@ -235,7 +236,8 @@ def _run(sql: str, params: dict) -> tuple[int, int]:
             cursor.execute(sql, params)
             changed, practitioners, hours_changed = cursor.fetchone()
         # Their listings carry a copy of the hours for the search's filter (directory.models.Listing).
-        directory_services.listings_refresh_filters(practitioner_ids=hours_changed)
+        if refresh_filters:
+            directory_services.listings_refresh_filters(practitioner_ids=hours_changed)
     return changed, practitioners
 
 
@@ -266,10 +268,11 @@ def requalify_ids(ids: list[int], today: datetime.date) -> int:
     return changed
 
 
-def requalify_id_range(first: int, last: int, today: datetime.date) -> tuple[int, int]:
+def requalify_id_range(first: int, last: int, today: datetime.date, *, refresh_filters: bool = True) -> tuple[int, int]:
     """Requalify every practitioner with `first` <= id <= `last` (no list of ids to send);
-    returns (listings changed, practitioners in the range)."""
-    return _run(*_id_range(first, last, today))
+    returns (listings changed, practitioners in the range). `refresh_filters=False` leaves
+    the listings' copies of the hours to the caller (a bulk load refreshes every listing's)."""
+    return _run(*_id_range(first, last, today), refresh_filters=refresh_filters)
 
 
 def explain_id_range(first: int, last: int, today: datetime.date) -> str:
