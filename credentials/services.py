@@ -479,18 +479,11 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
     return changed
 
 
-def practitioners_requalify_between(
-    *, first: int, last: int, today: datetime.date | None = None, refresh_filters: bool = True
-) -> tuple[int, int]:
+def practitioners_requalify_between(*, first: int, last: int, today: datetime.date | None = None) -> tuple[int, int]:
     """Recompute qualification for every practitioner with `first` <= id <= `last`, in one
-    statement; returns (listings changed, practitioners in the range).
-
-    For bulk loads, which know their ids as a range: `refresh_filters=False`
-    leaves the listings' copies of the practitioners' training hours to the
-    caller, which then refreshes every listing's copies at once
-    (directory.services.listings_refresh_filters).
-    """
-    return requalification.requalify_id_range(first, last, today or clock.today(), refresh_filters=refresh_filters)
+    statement (for bulk loads, which know their ids as a range); returns (listings changed,
+    practitioners in the range)."""
+    return requalification.requalify_id_range(first, last, today or clock.today())
 
 
 def qualification_repair(*, today: datetime.date | None = None, progress=None) -> int:

@@ -324,15 +324,12 @@ SETTLE_CHUNK = 250_000
 def settle_requalify(ctx: SeedContext) -> None:
     """Requalify every seeded practitioner from the credentials just loaded (seed_demo's
     step after the stages, inside the load): the listings' qualified days and the
-    practitioners' verified training hours. The listings' copies of the hours are
-    left to the refresh of every listing's copies that follows."""
+    practitioners' verified training hours (and the listings' copies of them)."""
     ids = ctx.result.practitioner_ids
     with ctx.bar("requalify", len(ids)) as bar:
         for first in range(ids.start, ids.stop, SETTLE_CHUNK):
             last = min(first + SETTLE_CHUNK, ids.stop) - 1
-            _, practitioners = services.practitioners_requalify_between(
-                first=first, last=last, today=ctx.today, refresh_filters=False
-            )
+            _, practitioners = services.practitioners_requalify_between(first=first, last=last, today=ctx.today)
             bar.update(practitioners)
 
 

@@ -215,8 +215,9 @@ def test_seeded_qualification_and_hours_agree_with_the_python_rule(monkeypatch, 
         assert listing.verified_training_hours == listing.practitioner.verified_training_hours
 
 
-def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts():
-    seed_demo(credentials=True)
+@pytest.mark.parametrize("credentials", [True, False])
+def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts(credentials):
+    seed_demo(credentials=credentials)
     terms = defaultdict(lambda: defaultdict(list))
     for relation, column in (
         ("specialties", "specialty_id"),
