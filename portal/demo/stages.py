@@ -459,6 +459,7 @@ def seed_listings(
 
     relations = term_bits()
     masks, professions, hours = ctx.vocab_masks, ctx.professions, ctx.hours
+    copies: dict[int, tuple[list[int], list[int], list[int]]] = {}
 
     def rows() -> Iterator[tuple]:
         next_id = start
@@ -468,10 +469,14 @@ def seed_listings(
             home_state = locations[0].state
             mask = masks[index]
             # The listing's copies of its practitioner's search facts, as
-            # directory.services.listings_refresh_filters writes them (term ids ascending).
-            specialty_ids, technique_ids, language_ids = (
-                sorted(term_id for bit, term_id in bits if mask & bit) for _, _, _, bits in relations
-            )
+            # directory.services.listings_refresh_filters writes them (term ids ascending);
+            # practitioners share masks, so each mask's lists are made once.
+            term_ids = copies.get(mask)
+            if term_ids is None:
+                term_ids = copies[mask] = tuple(
+                    sorted(term_id for bit, term_id in bits if mask & bit) for _, _, _, bits in relations
+                )
+            specialty_ids, technique_ids, language_ids = term_ids
             for loc in locations:
                 first, last = days if days and (loc.state == home_state or rng.random() < 0.75) else (None, None)
                 yield (
