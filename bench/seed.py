@@ -13,7 +13,7 @@ busy the other processes were, the two CPU figures are the steadier
 measure: on two idle cores the wall time lies between the larger of them
 (Python and PostgreSQL fully overlapped) and their sum.
 
---without-requalify replaces credentials.services.practitioners_requalify by
+--without-requalify replaces credentials.services.practitioners_requalify_between by
 a no-op for the run, to time everything else on its own: the requalification
 is its own piece of work (bench/README.md, "Requalification writes"), and the
 two figures add up to a full seed. The listings then keep their stand-in
@@ -54,7 +54,7 @@ def main():
         (backend,) = cursor.fetchone()
     began_wall, began_cpu, began_db = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
     if args.without_requalify:
-        with mock.patch("credentials.services.practitioners_requalify", return_value=0):
+        with mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)):
             call_command("seed_demo", **options)
     else:
         call_command("seed_demo", **options)

@@ -29,18 +29,18 @@ test_requalification.py checks this against it on random credentials.
 
 The same statement writes what changed (the listings' windows, the
 practitioners' verified training hours, each with `updated_at`, which the
-FHIR sync reads) and counts the listings that changed.
+FHIR sync reads, and the listings' copies of those hours) and counts the
+listings that changed.
 """
 
 from __future__ import annotations
 
 import datetime
 
-from django.db import connection, transaction
+from django.db import connection
 from django.utils import timezone
 
 from core.db import planner_setting
-from directory import services as directory_services
 
 from . import qualification, selectors
 from .models import platform_default_min_training_hours
@@ -153,20 +153,27 @@ window_ AS (
         LIMIT 1
     ) first_run ON true
 ),
-listing_update AS (
-    UPDATE directory_listing t
-    SET qualified_from = w.new_from, qualified_until = w.new_until, updated_at = %(now)s
-    FROM window_ w
-    WHERE t.id = w.id AND {listing_row_in_scope}
-          AND (w.new_from, w.new_until) IS DISTINCT FROM (w.qualified_from, w.qualified_until)
-    RETURNING t.id
-),
 training_today AS (
     SELECT p.id, p.verified_training_hours AS stored, coalesce(sum(v.hours), 0) AS hours
     FROM practitioner p
     LEFT JOIN verified v ON v.pid = p.id AND v.kind = 'training'
                             AND v.issued_on <= %(today)s AND (v.expires_on IS NULL OR v.expires_on >= %(today)s)
     GROUP BY p.id, p.verified_training_hours
+),
+listing_update AS (
+    -- The window, and the listing's copy of its practitioner's hours (the search's
+    -- min_training_hours filter, directory.models.Listing) in the same write; only a
+    -- new window is a change the FHIR sync sees (`updated_at`), as for the other copies.
+    UPDATE directory_listing t
+    SET qualified_from = w.new_from, qualified_until = w.new_until, verified_training_hours = h.hours,
+        updated_at = CASE WHEN (w.new_from, w.new_until) IS DISTINCT FROM (w.qualified_from, w.qualified_until)
+                          THEN %(now)s ELSE t.updated_at END
+    FROM window_ w
+    JOIN training_today h ON h.id = w.pid
+    WHERE t.id = w.id AND {listing_row_in_scope}
+          AND ((w.new_from, w.new_until) IS DISTINCT FROM (w.qualified_from, w.qualified_until)
+               OR t.verified_training_hours <> h.hours)
+    RETURNING t.id
 ),
 practitioner_update AS (
     UPDATE directory_practitioner t
@@ -176,10 +183,16 @@ practitioner_update AS (
     RETURNING t.id
 )
 SELECT
-    (SELECT count(*) FROM window_ w
-     WHERE w.id IN (SELECT id FROM listing_update) OR w.pid IN (SELECT id FROM practitioner_update)),
-    (SELECT count(*) FROM practitioner),
-    (SELECT coalesce(array_agg(id), '{{}}') FROM practitioner_update)
+    -- A union and a join, never "IN (listing_update) OR IN (...)": PostgreSQL hashes an
+    -- IN list only if its estimate fits in work_mem, and an over-estimated list was read
+    -- again for every listing (a first chunk of 250,000 seeded practitioners ran for
+    -- minutes instead of seconds).
+    (SELECT count(*) FROM (
+        SELECT id FROM listing_update
+        UNION
+        SELECT w.id FROM window_ w JOIN practitioner_update u ON u.id = w.pid
+    ) changed),
+    (SELECT count(*) FROM practitioner)
 """
 
 
@@ -222,20 +235,16 @@ def _statement(scope: str, their_credentials: str, params: dict, excluded, today
 
 
 def _run(sql: str, params: dict) -> tuple[int, int]:
-    """Run the statement with a plan made for its values, then refresh the listings' copy of
-    the hours of the practitioners whose hours it changed, in one transaction.
+    """Run the statement with a plan made for its values.
 
     The connection prepares a statement on its second run (DB_PREPARE_THRESHOLD),
     and after five runs PostgreSQL may switch to a generic plan, made without
     knowing how many ids the array holds: chunks of seed_demo's 2,000 then took
     10-15 s instead of 0.3-0.8 s. So custom plans are forced for this statement only.
     """
-    with transaction.atomic():
-        with planner_setting("plan_cache_mode", "force_custom_plan"), connection.cursor() as cursor:
-            cursor.execute(sql, params)
-            changed, practitioners, hours_changed = cursor.fetchone()
-        # Their listings carry a copy of the hours for the search's filter (directory.models.Listing).
-        directory_services.listings_refresh_filters(practitioner_ids=hours_changed)
+    with planner_setting("plan_cache_mode", "force_custom_plan"), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        changed, practitioners = cursor.fetchone()
     return changed, practitioners
 
 

@@ -479,6 +479,13 @@ def practitioners_requalify(*, practitioner_ids: Iterable[int], today: datetime.
     return changed
 
 
+def practitioners_requalify_between(*, first: int, last: int, today: datetime.date | None = None) -> tuple[int, int]:
+    """Recompute qualification for every practitioner with `first` <= id <= `last`, in one
+    statement (for bulk loads, which know their ids as a range); returns (listings changed,
+    practitioners in the range)."""
+    return requalification.requalify_id_range(first, last, today or clock.today())
+
+
 def qualification_repair(*, today: datetime.date | None = None, progress=None) -> int:
     """Recompute every practitioner's qualification; returns how many listings disagreed.
 

@@ -298,7 +298,7 @@ def seed_credentials(ctx: SeedContext) -> dict[str, int]:
     training and certifications, from what the earlier stages planned (no query per practitioner).
 
     The listings keep the stand-in qualified days until seed_demo requalifies
-    everyone from these credentials, after the load.
+    everyone from these credentials (`settle_requalify`).
     """
     first_id = ctx.practitioner_first_id
     professions = ctx.professions
@@ -314,6 +314,23 @@ def seed_credentials(ctx: SeedContext) -> dict[str, int]:
     for name, count in counts.items():
         ctx.result.counts[f"credentials {name}"] = count
     return counts
+
+
+# Practitioners per requalification statement while seeding: without their indexes, each
+# statement reads the whole credential, listing and practitioner tables once.
+SETTLE_CHUNK = 250_000
+
+
+def settle_requalify(ctx: SeedContext) -> None:
+    """Requalify every seeded practitioner from the credentials just loaded (seed_demo's
+    step after the stages, inside the load): the listings' qualified days and the
+    practitioners' verified training hours (and the listings' copies of them)."""
+    ids = ctx.result.practitioner_ids
+    with ctx.bar("requalify", len(ids)) as bar:
+        for first in range(ids.start, ids.stop, SETTLE_CHUNK):
+            last = min(first + SETTLE_CHUNK, ids.stop) - 1
+            _, practitioners = services.practitioners_requalify_between(first=first, last=last, today=ctx.today)
+            bar.update(practitioners)
 
 
 def demo_credentials(

@@ -19,7 +19,6 @@ from django.utils.text import slugify
 from tqdm import tqdm
 
 from core import clock
-from directory import services as directory_services
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
 from directory.validators import npi_check_digit
 
@@ -51,6 +50,7 @@ class PlannedLocation:
     id: int
     point: LonLat
     state: str
+    accepting_new_patients: bool
 
 
 @dataclass(slots=True)
@@ -89,8 +89,10 @@ class SeedContext:
     # Per practitioner (by index): bit masks of its specialties | techniques << 32 | languages << 40.
     vocab_masks: array = field(default_factory=lambda: array("Q"))
     practitioner_first_id: int = 0
-    # Per practitioner (by index): profession, and the locations it is listed at (for the credentials).
+    # Per practitioner (by index): profession, verified training hours (the stand-in until
+    # requalified), and the locations it is listed at (for the listings and the credentials).
     professions: list[str] = field(default_factory=list)
+    hours: array = field(default_factory=lambda: array("H"))
     listed_at: list[list[PlannedLocation]] = field(default_factory=list)
     result: SeedResult = field(default_factory=SeedResult)
 
@@ -246,7 +248,7 @@ def seed_locations(ctx: SeedContext) -> range:
                 if rng.random() < 0.4:
                     address += f", Suite {rng.randint(1, 4)}{rng.randint(0, 3)}{rng.randint(0, 9)}"
                 accepting = rng.random() < 0.85
-                plan.locations.append(PlannedLocation(next_id, point, z.state))
+                plan.locations.append(PlannedLocation(next_id, point, z.state, accepting))
                 yield (
                     next_id,
                     ctx.now,
@@ -368,6 +370,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 sessions = None if rng.random() < 0.15 else pick_sessions()
                 hours = pick_hours()
                 hours = min(200, max(24, hours + rng.randint(-3, 12)))
+                ctx.hours.append(hours)
                 npi = _npi(index) if profession != "ATC" and rng.random() < 0.65 else ""
                 bio = rng.choice(BIO_TEMPLATES).format(
                     first=first,
@@ -434,7 +437,8 @@ def seed_listings(
 ) -> range:
     """Stage 4: each practitioner at 1-3 of its clinic's locations (every location staffed).
 
-    The listing copies its location's point and state. The qualified days
+    The listing copies its location's point, state and accepting_new_patients,
+    and its practitioner's term ids, profession and hours. The qualified days
     are one run per practitioner; a listing in another state than their
     first is sometimes unqualified (no license there).
     """
@@ -453,18 +457,60 @@ def seed_listings(
     total = sum(len(c) for c in choices)
     start = ctx.sink.reserve_ids(Listing, total) if total else 1
 
+    relations = term_bits()
+    masks, professions, hours = ctx.vocab_masks, ctx.professions, ctx.hours
+    copies: dict[int, tuple[list[int], list[int], list[int]]] = {}
+
     def rows() -> Iterator[tuple]:
         next_id = start
         for index, locations in enumerate(choices):
             practitioner_id = ctx.practitioner_first_id + index
             days = qualification(rng, ctx.today)
             home_state = locations[0].state
+            mask = masks[index]
+            # The listing's copies of its practitioner's search facts, as
+            # directory.services.listings_refresh_filters writes them (term ids ascending);
+            # practitioners share masks, so each mask's lists are made once.
+            term_ids = copies.get(mask)
+            if term_ids is None:
+                term_ids = copies[mask] = tuple(
+                    sorted(term_id for bit, term_id in bits if mask & bit) for _, _, _, bits in relations
+                )
+            specialty_ids, technique_ids, language_ids = term_ids
             for loc in locations:
                 first, last = days if days and (loc.state == home_state or rng.random() < 0.75) else (None, None)
-                yield (next_id, practitioner_id, loc.id, loc.point, loc.state, first, last)
+                yield (
+                    next_id,
+                    practitioner_id,
+                    loc.id,
+                    loc.point,
+                    loc.state,
+                    first,
+                    last,
+                    specialty_ids,
+                    technique_ids,
+                    language_ids,
+                    professions[index],
+                    hours[index],
+                    loc.accepting_new_patients,
+                )
                 next_id += 1
 
-    columns = ("id", "practitioner_id", "location_id", "point", "state", "qualified_from", "qualified_until")
+    columns = (
+        "id",
+        "practitioner_id",
+        "location_id",
+        "point",
+        "state",
+        "qualified_from",
+        "qualified_until",
+        "specialty_ids",
+        "technique_ids",
+        "language_ids",
+        "profession",
+        "verified_training_hours",
+        "accepting_new_patients",
+    )
     with ctx.bar("listings", total) as bar:
         ctx.write(Listing, columns, rows(), bar, "listings")
     ctx.result.listing_ids = range(start, start + total)
@@ -477,8 +523,10 @@ def language_order() -> tuple[tuple[str, float], ...]:
     return (("en", 1.0), *LANGUAGE_RATES.items())
 
 
-def seed_links(ctx: SeedContext) -> dict[str, int]:
-    """Stage 5: the specialty, technique and language rows of every practitioner (from stage 3's masks)."""
+def term_bits() -> list[tuple[str, type, str, list[tuple[int, int]]]]:
+    """(relation, link model, term column, [(bit in a practitioner's mask, term id), ...]) for
+    the specialties, techniques and languages, in that order. Vocabulary terms missing from
+    the database are left out, not invented."""
     spec_ids = dict(Specialty.objects.values_list("slug", "id"))
     tech_ids = dict(Technique.objects.values_list("slug", "id"))
     lang_ids = dict(Language.objects.values_list("code", "id"))
@@ -493,12 +541,18 @@ def seed_links(ctx: SeedContext) -> dict[str, int]:
             [lang_ids.get(c) for c, _ in language_order()],
         ),
     )
+    return [
+        (name, through, column, [(1 << (shift + i), term_id) for i, term_id in enumerate(ids) if term_id is not None])
+        for name, through, column, shift, ids in relations
+    ]
+
+
+def seed_links(ctx: SeedContext) -> dict[str, int]:
+    """Stage 5: the specialty, technique and language rows of every practitioner (from stage 3's masks)."""
     written = {}
     first_id = ctx.practitioner_first_id
     masks = ctx.vocab_masks
-    for name, through, column, shift, ids in relations:
-        # Vocabulary terms missing from the database are skipped, not invented.
-        bits = [(1 << (shift + i), vocab_id) for i, vocab_id in enumerate(ids) if vocab_id is not None]
+    for name, through, column, bits in term_bits():
         total = sum(1 for mask in masks for bit, _ in bits if mask & bit)
 
         def rows(bits=bits) -> Iterator[tuple]:
@@ -525,14 +579,19 @@ def seed(
     sink: Sink | None = None,
     stages: Sequence[Callable[[SeedContext], object]] = STAGES,
     tables: Sequence[str] | None = None,
+    settle: Sequence[Callable[[SeedContext], object]] = (),
 ) -> SeedResult:
     """Load a demo directory of `practitioners` practitioners; the same seed gives the same rows.
 
     `today` is the reference date for qualified_until (default: today).
     Runs the stages in order inside the sink's `loading` of `tables` (what the
-    stages write; default: the directory's tables), then refreshes planner
-    statistics. Seconds per stage, for the index builds after the load
-    ("indexes") and for the statistics ("analyze") are in the result.
+    stages write; default: the directory's tables), then, still inside it
+    (the indexes away) and after an ANALYZE, the `settle` steps (what derives
+    from everything loaded: seed_demo requalifies every practitioner from the
+    credentials); then refreshes planner statistics. The listings are written
+    with their copies of the search facts (see Listing) already in them. Seconds per stage and settle step, for the
+    index builds after the load ("indexes") and for the statistics
+    ("analyze") are in the result.
     """
     ctx = SeedContext(
         practitioners=practitioners,
@@ -548,14 +607,20 @@ def seed(
             began = time.perf_counter()
             stage(ctx)
             ctx.result.seconds[stage.__name__.removeprefix("seed_")] = time.perf_counter() - began
-        began = time.perf_counter()
-        # The listings' copies of the search filters, set-based, while the indexes are
-        # away: every listing is rewritten, and no index has to follow. The tables are
-        # analyzed first: loaded in this transaction, they have no statistics yet, and
-        # the planner took them for empty (nested loops over a million rows each).
-        ctx.sink.finish(tables)
-        directory_services.listings_refresh_filters()
-        ctx.result.seconds["search_filters"] = time.perf_counter() - began
+        # The settle steps are set-based and run while the indexes are away: they rewrite
+        # most listings and practitioners, and no index has to follow (requalifying 1M
+        # practitioners with the indexes in place took 231.7 s; bench/README.md, "seed").
+        # The tables are analyzed first: loaded in this transaction, they have no
+        # statistics yet, and the planner took them for empty (nested loops over a million
+        # rows each).
+        if settle:
+            began = time.perf_counter()
+            ctx.sink.finish(tables)
+            ctx.result.seconds["analyze_loaded"] = time.perf_counter() - began
+        for step in settle:
+            began = time.perf_counter()
+            step(ctx)
+            ctx.result.seconds[step.__name__.removeprefix("settle_")] = time.perf_counter() - began
         began = time.perf_counter()
     ctx.result.seconds["indexes"] = time.perf_counter() - began
     began = time.perf_counter()

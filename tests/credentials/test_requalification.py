@@ -173,6 +173,8 @@ def store(specs, windows, hours, today):
     for pk, spec in specs.items():
         stored = hours[pk] if spec["stored_hours"] == "right" else hours[pk] + 7
         Practitioner.objects.filter(pk=pk).update(verified_training_hours=stored, updated_at=LONG_AGO)
+        # The listings' copies of the hours, as the services keep them.
+        Listing.objects.filter(practitioner_id=pk).update(verified_training_hours=stored)
 
 
 def spec_index(listing, specs):
@@ -210,6 +212,9 @@ def test_requalification_in_sql_agrees_with_the_python_rule(directory):
         after = {row["id"]: row for row in Listing.objects.filter(practitioner_id__in=ids).values()}
         assert {pk: (row["qualified_from"], row["qualified_until"]) for pk, row in after.items()} == windows
         assert dict(Practitioner.objects.filter(pk__in=ids).values_list("id", "verified_training_hours")) == hours
+        assert {pk: row["verified_training_hours"] for pk, row in after.items()} == {
+            pk: hours[row["practitioner_id"]] for pk, row in after.items()
+        }
         assert changed == expected_changed
         # Only what changed is marked as updated (the FHIR sync reads `updated_at`).
         assert {pk for pk, row in after.items() if row["updated_at"] != LONG_AGO} == days_wrong
@@ -322,3 +327,35 @@ def test_the_repair_walks_the_table_in_ranges_of_ids(monkeypatch):
     assert sorted(Listing.objects.values_list("qualified_until", flat=True)) == [
         today + datetime.timedelta(days=n) for n in (0, 1, 3, 4)
     ]
+
+
+def test_the_repair_puts_right_a_listings_stale_copy_of_the_hours_without_marking_it_updated():
+    """The search filters min_training_hours on the listing's copy of its practitioner's hours."""
+    today = datetime.date(2026, 3, 1)
+    training = {
+        "kind": Kind.TRAINING,
+        "status": Status.VERIFIED,
+        "issued_on": datetime.date(2025, 1, 1),
+        "expires_on": None,
+        "jurisdiction": "",
+        "profession": "",
+        "hours": 60,
+    }
+    spec = {
+        "profession": "PT",
+        "states": ["WA"],
+        "credentials": [license_in("WA", datetime.date(2019, 1, 1)), training],
+    }
+    ids = sorted(build(directory_of(today, [spec])))
+    with override_settings(PLATFORM_DEFAULT_MIN_TRAINING_HOURS=0):
+        services.practitioners_requalify(practitioner_ids=ids, today=today)
+        listing = Listing.objects.get(practitioner_id=ids[0])
+        assert listing.verified_training_hours == 60
+        Listing.objects.filter(pk=listing.pk).update(verified_training_hours=5, updated_at=LONG_AGO)
+
+        assert services.qualification_repair(today=today) == 1
+
+    listing.refresh_from_db()
+    assert listing.verified_training_hours == 60
+    assert listing.updated_at == LONG_AGO
+    assert listing.qualified_from == today

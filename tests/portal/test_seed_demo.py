@@ -195,8 +195,29 @@ def test_by_default_qualification_comes_from_verified_credentials(api):
     assert Listing.objects.filter(qualified_until__isnull=True).exists()
 
 
-def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts():
+@pytest.mark.parametrize("chunk", [7, 250_000])
+def test_seeded_qualification_and_hours_agree_with_the_python_rule(monkeypatch, chunk):
+    """Requalified inside the load, in ranges of `chunk` practitioners (several ranges, or one)."""
+    from portal.demo import credentials as demo_credentials
+    from tests.credentials.test_requalification import expected_windows
+
+    monkeypatch.setattr(demo_credentials, "SETTLE_CHUNK", chunk)
     seed_demo(credentials=True)
+
+    ids = list(Practitioner.objects.values_list("pk", flat=True))
+    windows, hours = expected_windows(ids, TODAY)
+    stored = {row[0]: row[1:] for row in Listing.objects.values_list("id", "qualified_from", "qualified_until")}
+    assert stored == windows
+    assert dict(Practitioner.objects.values_list("id", "verified_training_hours")) == hours
+    assert any(value > 0 for value in hours.values())
+    # The listings' copies of the hours (the min_training_hours filter) follow their practitioner's.
+    for listing in Listing.objects.select_related("practitioner"):
+        assert listing.verified_training_hours == listing.practitioner.verified_training_hours
+
+
+@pytest.mark.parametrize("credentials", [True, False])
+def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts(credentials):
+    seed_demo(credentials=credentials)
     terms = defaultdict(lambda: defaultdict(list))
     for relation, column in (
         ("specialties", "specialty_id"),

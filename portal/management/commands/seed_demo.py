@@ -5,21 +5,15 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
-from tqdm import tqdm
 
 from core import clock
 from core.cli import iso_date
 from core.public_cache import public_data_changed
-from credentials import services
 from credentials.screening import imports
 from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Listing, Practitioner
 from portal import demo
-from portal.demo.credentials import credential_tables, demo_training_providers, seed_credentials
-
-# Practitioners per call of practitioners_requalify: large (its own work is set-based
-# per chunk), small enough for a progress bar.
-REQUALIFY_CHUNK = 100_000
+from portal.demo.credentials import credential_tables, demo_training_providers, seed_credentials, settle_requalify
 
 
 class Command(BaseCommand):
@@ -70,9 +64,10 @@ class Command(BaseCommand):
 
         began = time.perf_counter()
         today = today or clock.today()
-        stages, tables = demo.STAGES, demo.directory_tables()
+        stages, tables, settle = demo.STAGES, demo.directory_tables(), ()
         if credentials:
             stages, tables = (*stages, seed_credentials), tables + credential_tables()
+            settle = (settle_requalify,)
         # One transaction from the flush to the last index: COPY FREEZE needs the TRUNCATE
         # in it, and a failed load leaves the directory (and its schema) as it was.
         with transaction.atomic():
@@ -90,16 +85,10 @@ class Command(BaseCommand):
                 sink=sink,
                 stages=stages,
                 tables=tables,
+                settle=settle,
             )
         if credentials:
-            started = time.perf_counter()
             ids = result.practitioner_ids
-            with tqdm(total=len(ids), desc="requalify    ", unit=" practitioners", disable=not verbosity) as bar:
-                for start in range(0, len(ids), REQUALIFY_CHUNK):
-                    chunk = ids[start : start + REQUALIFY_CHUNK]
-                    services.practitioners_requalify(practitioner_ids=chunk, today=today)
-                    bar.update(len(chunk))
-            result.seconds["requalify"] = time.perf_counter() - started
             result.counts["qualified_listings"] = (
                 Listing.objects.filter(practitioner_id__gte=ids.start, practitioner_id__lt=ids.stop)
                 .qualified_on(today)
