@@ -172,20 +172,21 @@ LOCATION_RESULT_FIELDS = (
 )
 
 
-def attach_terms(listings: list[Listing]) -> None:
-    """Give each listing's practitioner `terms`: {relation: [(identifier, name), ...]} in name order.
+def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
+    """{practitioner id: {relation: [(identifier, name), ...] in name order}} for these practitioners.
 
-    One query over the three link tables for the whole page; the terms
-    themselves come from the vocabulary cache. Written as SQL because the
-    ORM's version (three querysets and a union) took longer to build than
-    to run, and prefetch_related would take three joined queries and a
-    model instance per term.
+    One query over the three link tables; the terms themselves come from the
+    vocabulary cache. Written as SQL because the ORM's version (three
+    querysets and a union) took longer to build than to run, and
+    prefetch_related would take three joined queries and a model instance per
+    term.
     """
-    practitioner_ids = sorted({listing.practitioner_id for listing in listings})
+    practitioner_ids = sorted(set(practitioner_ids))
+    relations = list(VOCABULARIES)
     if not practitioner_ids:
-        return
+        return {}
     selects, params = [], []
-    for position, relation in enumerate(VOCABULARIES):
+    for position, relation in enumerate(relations):
         field = Practitioner._meta.get_field(relation)
         through = field.remote_field.through._meta
         selects.append(
@@ -193,19 +194,26 @@ def attach_terms(listings: list[Listing]) -> None:
             f"WHERE {field.m2m_column_name()} IN ({', '.join(['%s'] * len(practitioner_ids))})"
         )
         params.extend(practitioner_ids)
-    relations = list(VOCABULARIES)
     held = {pid: {relation: set() for relation in relations} for pid in practitioner_ids}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
         for position, practitioner_id, term_id in cursor.fetchall():
             held[practitioner_id][relations[position]].add(term_id)
     names = {relation: terms(model) for relation, (model, _) in VOCABULARIES.items()}
-    for listing in listings:
-        mine = held[listing.practitioner_id]
-        listing.practitioner.terms = {
+    return {
+        pid: {
             relation: [term for term_id, term in names[relation].items() if term_id in mine[relation]]
             for relation in relations
         }
+        for pid, mine in held.items()
+    }
+
+
+def attach_terms(listings: list[Listing]) -> None:
+    """Give each listing's practitioner `terms` (terms_held) for the whole page at once."""
+    held = terms_held(listing.practitioner_id for listing in listings)
+    for listing in listings:
+        listing.practitioner.terms = held[listing.practitioner_id]
 
 
 def listing_search_base() -> QuerySet[Listing]:

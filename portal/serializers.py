@@ -10,7 +10,8 @@ from rest_framework import serializers
 from core import clock
 from credentials.selectors import public_credentials, qualification_basis
 from credentials.serializers import PublicCredentialSerializer
-from directory.models import Practitioner
+from directory.models import Practitioner, Profession
+from directory.results import Out, attribute, integer, result_serializer, text
 from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 
 from .models import RosterImport
@@ -58,65 +59,156 @@ class PractitionerLocationSerializer(LocationSerializer):
         fields = [*LocationSerializer.Meta.fields, "qualified", "qualification"]
 
 
-class PractitionerProfileSerializer(serializers.ModelSerializer):
-    profession_name = serializers.CharField(source="get_profession_display", read_only=True)
-    specialties = VocabularySerializer(many=True, read_only=True)
-    techniques = VocabularySerializer(many=True, read_only=True)
-    languages = LanguageSerializer(many=True, read_only=True)
-    qualified = serializers.SerializerMethodField()
-    locations = serializers.SerializerMethodField()
-    credentials = serializers.SerializerMethodField()
+# The profile, declared once (directory.results): each field's schema, and how a
+# practitioner gives its value. DRF's ModelSerializer built its fields, and those of
+# every nested serializer, anew for each request: a third of a profile's time at 1M
+# practitioners (bench/profiles.py). The nested parts keep their serializers above (and
+# credentials') as their schema; tests/portal/test_profile_fast.py checks that the JSON
+# written here is what those serializers write.
 
-    class Meta:
-        model = Practitioner
-        fields = [
-            "id",
-            "slug",
-            "name",
-            "profession",
-            "profession_name",
-            "npi",
-            "bio",
-            "years_dry_needling",
-            "typical_sessions",
-            "qualified",
-            "verified_training_hours",
-            "specialties",
-            "techniques",
-            "languages",
-            "locations",
-            "credentials",
-        ]
+_DATE = serializers.DateField()
+_DATETIME = serializers.DateTimeField()
 
-    def _locations(self, obj):
-        # Asked twice (qualified, locations): worked out once per practitioner.
-        cached = getattr(obj, "_profile_locations", None)
-        if cached is not None:
-            return cached
-        today = clock.today_from(self.context)
-        listings = list(obj.listings.all())
-        basis = qualification_basis(obj, listings, today=today)
-        locations = []
-        for listing in listings:
-            location = listing.location
-            location.qualified = listing.is_qualified(today)
-            location.qualification = basis[listing.pk]
-            locations.append(location)
-        obj._profile_locations = locations
-        return locations
 
-    @extend_schema_field(OpenApiTypes.BOOL)
-    def get_qualified(self, obj):
-        return any(location.qualified for location in self._locations(obj))
+def _date(value):
+    return None if value is None else _DATE.to_representation(value)
 
-    @extend_schema_field(PractitionerLocationSerializer(many=True))
-    def get_locations(self, obj):
-        return PractitionerLocationSerializer(self._locations(obj), many=True, context=self.context).data
 
-    @extend_schema_field(PublicCredentialSerializer(many=True))
-    def get_credentials(self, obj):
-        """The public part of each verified, unexpired credential (composed from the credentials app)."""
-        return PublicCredentialSerializer(public_credentials(obj, today=clock.today_from(self.context)), many=True).data
+def _rule(rule: dict) -> dict:
+    return {
+        "dry_needling_permitted": rule["dry_needling_permitted"],
+        "professions_permitted": rule["professions_permitted"],
+        "min_training_hours": rule["min_training_hours"],
+        "min_years_licensed": rule["min_years_licensed"],
+        "source": rule["source"],
+        "checked_on": _date(rule["checked_on"]),
+    }
+
+
+def _qualification(basis) -> dict:
+    license_ = basis.license
+    return {
+        "state": basis.state,
+        "qualified": basis.qualified,
+        "qualified_until": _date(basis.qualified_until),
+        "rule": _rule(basis.rule),
+        "license": None
+        if license_ is None
+        else {
+            "jurisdiction": license_["jurisdiction"],
+            "profession": license_["profession"],
+            "expires_on": _date(license_["expires_on"]),
+        },
+        "verified_training_hours": basis.verified_training_hours,
+    }
+
+
+def _location(location) -> dict:
+    clinic, point = location.clinic, location.point
+    return {
+        "id": location.id,
+        "clinic": {"id": clinic.id, "name": clinic.name, "slug": clinic.slug},
+        "name": location.name,
+        "address": location.address,
+        "city": location.city,
+        "state": location.state,
+        "postal_code": location.postal_code,
+        "lat": round(point.y, 6),
+        "lon": round(point.x, 6),
+        "phone": location.phone,
+        "accepting_new_patients": location.accepting_new_patients,
+        "qualified": location.qualified,
+        "qualification": _qualification(location.qualification),
+    }
+
+
+def _credential(credential) -> dict:
+    return {
+        "kind": credential.kind,
+        "name": credential.display_name,
+        "issuer": credential.issuer,
+        "jurisdiction": credential.jurisdiction,
+        "issued_on": _date(credential.issued_on),
+        "expires_on": _date(credential.expires_on),
+        "hours": credential.hours,
+        "verified_at": None if credential.verified_at is None else _DATETIME.to_representation(credential.verified_at),
+        "method": credential.method,
+        "next_review_due": _date(credential.next_review_due),
+    }
+
+
+def profile_locations(practitioner: Practitioner, today) -> list:
+    """The practitioner's listed locations, each with `qualified` and `qualification` (why) on
+    `today`; worked out once per practitioner (`qualified` and `locations` both ask)."""
+    cached = getattr(practitioner, "_profile_locations", None)
+    if cached is not None:
+        return cached
+    listings = list(practitioner.listings.all())
+    basis = qualification_basis(practitioner, listings, today=today)
+    locations = []
+    for listing in listings:
+        location = listing.location
+        location.qualified = listing.is_qualified(today)
+        location.qualification = basis[listing.pk]
+        locations.append(location)
+    practitioner._profile_locations = locations
+    return locations
+
+
+def _terms(relation: str, key: str):
+    return lambda practitioner, context: [{key: slug, "name": name} for slug, name in practitioner.terms[relation]]
+
+
+PROFILE = {
+    "id": integer("id"),
+    "slug": Out(serializers.SlugField(max_length=220, read_only=True), attribute("slug")),
+    "name": text("name", max_length=200),
+    "profession": Out(serializers.ChoiceField(choices=Profession.choices, read_only=True), attribute("profession")),
+    "profession_name": Out(
+        serializers.CharField(read_only=True), lambda practitioner, context: practitioner.get_profession_display()
+    ),
+    "npi": text("npi", max_length=10, help_text="National Provider Identifier."),
+    "bio": text("bio"),
+    "years_dry_needling": integer(
+        "years_dry_needling", allow_null=True, min_value=0, max_value=32767, help_text="Years practising dry needling."
+    ),
+    "typical_sessions": integer(
+        "typical_sessions",
+        allow_null=True,
+        min_value=0,
+        max_value=32767,
+        help_text="Typical number of sessions in a course of treatment.",
+    ),
+    "qualified": Out(
+        serializers.BooleanField(read_only=True),
+        lambda practitioner, context: any(
+            location.qualified for location in profile_locations(practitioner, clock.today_from(context))
+        ),
+    ),
+    "verified_training_hours": integer("verified_training_hours", min_value=0, max_value=2147483647),
+    "specialties": Out(VocabularySerializer(many=True, read_only=True), _terms("specialties", "slug")),
+    "techniques": Out(VocabularySerializer(many=True, read_only=True), _terms("techniques", "slug")),
+    "languages": Out(LanguageSerializer(many=True, read_only=True), _terms("languages", "code")),
+    "locations": Out(
+        PractitionerLocationSerializer(many=True, read_only=True),
+        lambda practitioner, context: [
+            _location(location) for location in profile_locations(practitioner, clock.today_from(context))
+        ],
+    ),
+    "credentials": Out(
+        PublicCredentialSerializer(many=True, read_only=True),
+        lambda practitioner, context: [
+            _credential(credential) for credential in public_credentials(practitioner, today=clock.today_from(context))
+        ],
+    ),
+}
+
+PractitionerProfileSerializer = result_serializer(
+    "PractitionerProfileSerializer",
+    PROFILE,
+    "A practitioner's public profile: terms, every listed location with whether (and why) they are "
+    "qualified there, and their verified credentials.",
+)
 
 
 class RosterImportInputSerializer(serializers.Serializer):

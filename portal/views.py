@@ -9,6 +9,7 @@ from rest_framework.response import Response
 
 from core.schema import NOT_FOUND
 from credentials.views import ClinicScopedView
+from directory.selectors import terms_held
 from directory.views import PatientReadMixin
 
 from . import roster, selectors, services
@@ -20,9 +21,14 @@ from .serializers import PractitionerProfileSerializer, RosterImportInputSeriali
 class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
     """A practitioner's profile: every location and whether they are qualified there."""
 
-    queryset = selectors.practitioner_profiles()
+    queryset = selectors.practitioner_profile_rows()
     serializer_class = PractitionerProfileSerializer
     lookup_field = "slug"
+
+    def get_object(self):
+        practitioner = super().get_object()
+        practitioner.terms = terms_held([practitioner.pk])[practitioner.pk]
+        return practitioner
 
 
 class RosterFileProblem(exceptions.APIException):
