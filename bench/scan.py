@@ -71,7 +71,9 @@ def generate_credentials(n: int, day: datetime.date) -> None:
     from a year before the day to three years after (half the training records never
     expire). Row g goes to the (g-1) mod P-th practitioner, as its ((g-1) div P)-th
     credential: deciding the kind by g alone would give each practitioner (P a multiple
-    of 4) five credentials of one kind."""
+    of 4) five credentials of one kind. They are written as of a month before the scans
+    (created, updated and verified then), as a directory's credentials were: the scan
+    after another looks again at the credentials written since the previous one."""
     with connection.cursor() as cursor:
         for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
@@ -99,10 +101,10 @@ def generate_credentials(n: int, day: datetime.date) -> None:
                 CASE WHEN k.kind = 'training' AND g %% 2 = 0 THEN NULL ELSE e.expires END,
                 '',
                 s.status,
-                CASE s.status WHEN 'verified' THEN now() END,
+                CASE s.status WHEN 'verified' THEN now() - interval '30 days' END,
                 CASE s.status WHEN 'verified' THEN 'primary_source' ELSE '' END,
                 CASE WHEN s.status = 'verified' AND k.kind = 'license' THEN e.expires END,
-                now(), now()
+                now() - interval '30 days', now() - interval '30 days'
             FROM generate_series(1, %(n)s) AS g
             CROSS JOIN LATERAL (SELECT (g - 1) %% %(count)s AS p, ((g - 1) / %(count)s) %% 5 AS nth) r
             CROSS JOIN LATERAL (
