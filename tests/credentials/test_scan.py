@@ -525,3 +525,44 @@ def test_a_practitioner_marked_changed_for_a_lapsed_license_keeps_the_stored_tra
     practitioner.refresh_from_db()
     assert (practitioner.verified_training_hours, run.practitioners_requalified) == (77, 0)
     assert practitioner.updated_at > before
+
+
+def _age(credentials):
+    """As if written long before any scan (beyond scan.CHANGED_SINCE_MARGIN)."""
+    CredentialFactory._meta.model.objects.filter(pk__in=[c.pk for c in credentials]).update(
+        updated_at=datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+    )
+
+
+@pytest.mark.parametrize("scan_days", [[0, 1, 2, 3], [0, 5, 6, 30, 31, 59, 61, 95, 100], [0, 45, 46, 47, 120]])
+def test_a_scan_after_another_notices_everything_a_scan_of_every_credential_would(
+    clinic_user, practitioner, admin, scan_days
+):
+    """Each scan after the first looks only at the credentials that crossed a threshold
+    since the previous scan's day, or were written since it started; after every
+    scan, a scan of every credential would find nothing left to notice."""
+    credentials = [expiring_license(practitioner, offset, admin=admin) for offset in range(-40, 125, 1)]
+    credentials += [
+        CredentialFactory(practitioner=practitioner, expires_on=days(offset), license_number=f"PEND{offset}")
+        for offset in range(-10, 100, 9)
+    ]
+    _age(credentials)
+    for day in scan_days:
+        scan.credentials_scan(today=days(day))
+        assert list(scan.crossings(days(day))) == [], day
+    noticed = ExpiryNotification.objects.values_list("credential_id", flat=True).distinct().count()
+    assert noticed > 100
+
+
+def test_a_credential_written_since_the_last_scan_is_noticed_without_crossing_a_boundary(
+    clinic_user, practitioner, admin
+):
+    early = expiring_license(practitioner, 200, admin=admin)
+    _age([early])
+    scan.credentials_scan(today=DAY)
+    assert notices() == []
+    # Corrected the next day: it expires in 20 days, not 200 (no boundary crossed overnight).
+    early.expires_on = days(21)
+    early.save()
+    scan.credentials_scan(today=days(1))
+    assert notices() == [(early.pk, "30d")]
