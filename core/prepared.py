@@ -57,6 +57,11 @@ def forget() -> None:
     _shapes.clear()
 
 
+def kept_shapes() -> int:
+    """How many shapes have a kept statement (the refused ones not counted)."""
+    return sum(statement is not _REFUSED for statement in _shapes.values())
+
+
 # --- markers -----------------------------------------------------------------
 
 
