@@ -74,7 +74,8 @@ def main():
         cumulative = sum(
             ct
             for (file, _, func), (_, _, _, ct, callers) in stats.stats.items()
-            if func == name and file.endswith(path)
+            if func == name
+            and file.endswith(path)
             # the outermost call only (filter_queryset calls its parent's)
             and not any(caller[2] == name and caller[0].endswith(path) for caller in callers)
         )
