@@ -304,3 +304,13 @@ def test_a_refused_shape_is_compiled_every_time_and_answers_the_same(api, direct
     assert prepared.kept_shapes() == 0
     assert first.status_code == again.status_code == 200
     assert first.content == again.content
+
+
+def test_the_kept_shapes_are_bounded_and_the_older_half_goes_first(api, directory, monkeypatch):
+    monkeypatch.setattr(prepared, "MAX_SHAPES", 4)
+    for offset_ in range(6):
+        assert api.get(URL, {"zip": "98101", "limit": "1", "offset": str(offset_)}).status_code == 200
+    assert prepared.kept_shapes() == 4  # 0-3 kept; at 4 the older half (0, 1) went; 4 and 5 added
+    again = api.get(URL, {"zip": "98101", "limit": "1", "offset": "0"})
+    assert again.status_code == 200
+    assert len(again.json()["results"]) == 1
