@@ -9,6 +9,7 @@ import datetime
 
 import django_filters as filters
 from django import forms
+from django_filters import utils
 from django_filters.rest_framework import DjangoFilterBackend
 
 from core import clock
@@ -54,3 +55,13 @@ class FilterBackend(DjangoFilterBackend):
         if hasattr(view, "today"):
             kwargs["today"] = view.today
         return kwargs
+
+    def filter_queryset(self, request, queryset, view):
+        """django-filter's, except that a FilterSet with `results` hands the view that (a
+        search that pages itself, say) rather than its queryset."""
+        filterset = self.get_filterset(request, queryset, view)
+        if filterset is None:
+            return queryset
+        if not filterset.is_valid() and self.raise_exception:
+            raise utils.translate_validation(filterset.errors)
+        return filterset.results if hasattr(type(filterset), "results") else filterset.qs

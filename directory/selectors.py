@@ -13,6 +13,7 @@ for the rows of the returned page.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -23,6 +24,7 @@ from django.contrib.gis.measure import D
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Prefetch, Q, QuerySet
 
+from core import prepared
 from core.db import planner_setting, planner_settings
 from core.permissions import is_admin
 
@@ -95,7 +97,14 @@ def nearest_first_plan(queryset: QuerySet):
     the page's end. Disabling sorts for this one statement (SET LOCAL, in
     its own transaction) leaves the index walk as the only plan.
     """
-    if "knn" not in queryset.query.annotations:
+    with nearest_first_plan_for(queryset.query.annotations):
+        yield
+
+
+@contextmanager
+def nearest_first_plan_for(annotations):
+    """nearest_first_plan for a search known by its annotations (a kept statement's)."""
+    if "knn" not in annotations:
         yield
         return
     with planner_setting("enable_sort", "off"):
@@ -142,7 +151,9 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
     """
-    if getattr(queryset.query, "sort_in_full", False):
+    if isinstance(queryset, ShapedSearch):
+        rows = queryset.fetch(start, stop)
+    elif getattr(queryset.query, "sort_in_full", False):
         with planner_settings(SORTED_IN_FULL_PLAN):
             ids = list(queryset.values_list("pk", flat=True)[start:stop])
             page = queryset.all()
@@ -157,6 +168,36 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     if attach is not None:
         attach(rows)
     return rows
+
+
+def _fetch_nearest_first(queryset: QuerySet) -> list:
+    with nearest_first_plan(queryset):
+        return list(queryset)
+
+
+def _fetch_kept(statement: prepared.Statement, rows: Callable[[], list]) -> list:
+    with nearest_first_plan_for(statement.annotations):
+        return rows()
+
+
+@dataclass(frozen=True)
+class ShapedSearch:
+    """A search given as its inputs and how to build its queryset from them; a page of it is
+    fetched with the statement kept for its shape (core.prepared), compiled on the first
+    request of that shape only."""
+
+    key: str
+    build: Callable[[dict], QuerySet]
+    inputs: dict
+
+    def fetch(self, start: int, stop: int) -> list:
+        return prepared.fetch(
+            (self.key, start, stop),
+            lambda inputs: self.build(inputs)[start:stop],
+            self.inputs,
+            run_plain=_fetch_nearest_first,
+            run_kept=_fetch_kept,
+        )
 
 
 PRACTITIONER_RELATIONS = tuple(VOCABULARIES)

@@ -8,6 +8,7 @@ import pytest
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from core import prepared
 from directory import vocabulary
 from directory.models import Language, Specialty, Technique
 from tests.credentials.factories import AdminFactory, MembershipFactory, UserFactory
@@ -27,12 +28,15 @@ def _plain_static_files(settings):
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     # The throttle counts requests in the cache; each test starts from zero, and with no
-    # process copy of a vocabulary another test's (rolled back) terms went into.
+    # process copy of a vocabulary another test's (rolled back) terms went into, nor a
+    # search statement kept by another test (core.prepared).
     cache.clear()
     vocabulary.forget_local()
+    prepared.forget()
     yield
     cache.clear()
     vocabulary.forget_local()
+    prepared.forget()
 
 
 @pytest.fixture(autouse=True)

@@ -1,0 +1,319 @@
+"""A search's compiled SQL, kept per shape of request and reused with the next request's values.
+
+Building a queryset from a request's filters and compiling it to SQL cost
+about two thirds of the Python of the nearest-20 search at 1M practitioners
+(bench/search_profile.py: 6-7 of ~11 ms), though requests of one shape
+(which filters are given, how many values each, the page's bounds) always
+compile to the same SQL text and differ only in its parameters (the origin,
+the radius, the day, the term ids...). Django has no statement cache of its
+own, so this is one, kept to what the search needs:
+
+* A shape is seen the first time: its queryset is compiled as usual, and
+  compiled again from *marker* inputs, a distinct value of the same type in
+  place of each of the request's inputs. Each parameter of the marker
+  compile either is one of the markers (possibly converted by the ORM, e.g.
+  an int wrapped as `Int4`, a point as a PostGIS adapter) or is the same in
+  both compiles (a constant of the shape). The *recipe* records which.
+  A shape is refused (compiled as usual every time) when the two SQL texts
+  differ, a parameter is explained by neither, or the recipe applied to the
+  request's own inputs does not rebuild its parameters exactly (type and
+  value).
+* The next request of that shape builds its parameters from the recipe
+  and runs the kept SQL through the kept compiler, so Django's own
+  iterable still makes the model instances (related rows, annotations,
+  converters), as for any queryset.
+
+The cache lives in the process, bounded; the vocabulary and the code do not
+change while a process runs (the recipe holds no vocabulary, only which
+input goes where), and tests forget it with `forget()`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import itertools
+from collections.abc import Callable, Hashable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
+from django.contrib.gis.geos import GEOSGeometry, Point
+from django.core.exceptions import EmptyResultSet
+from django.db import connections
+from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
+
+# Shapes kept per process. A shape is a combination of given filters, list
+# lengths and page bounds: common traffic is a few dozen, but a client
+# paging by odd offsets makes a new one per page. A kept statement with its
+# compiler took about 73 KB (tracemalloc, the nearest-20 search), so this
+# bounds the cache near 19 MB a process; when full, the older half goes.
+MAX_SHAPES = 256
+
+_REFUSED = object()
+_shapes: dict[Hashable, Any] = {}
+
+
+def forget() -> None:
+    """Drop every kept statement (tests, after changing what a shape compiles to)."""
+    _shapes.clear()
+
+
+def kept_shapes() -> int:
+    """How many shapes have a kept statement (the refused ones not counted)."""
+    return sum(statement is not _REFUSED for statement in _shapes.values())
+
+
+# --- markers -----------------------------------------------------------------
+
+
+def _markers(inputs: Mapping[str, Any]) -> dict[str, Any]:
+    """A distinct stand-in of the same type for each input (lists item by item).
+
+    Numbers are around a billion and dates in 1901, which no request's input
+    is, so a marker is never mistaken for a constant of the statement; they
+    are positive and within a 32-bit integer because Django drops a
+    comparison it can tell is always true (`>= -1` on a positive integer
+    field), which would make the marked SQL another shape.
+    """
+    counter = itertools.count(1)
+
+    def marker(value):
+        n = next(counter)
+        if value is None or isinstance(value, bool):
+            return value  # part of the shape, not of the parameters
+        if isinstance(value, (list, tuple)):
+            return type(value)(marker(item) for item in value)
+        if isinstance(value, Point):
+            return Point(-179.0 + n / 1000, -89.0 + n / 1000, srid=value.srid)
+        if isinstance(value, int):
+            return 1_000_000_000 + n
+        if isinstance(value, float):
+            return 1_000_000_000.5 + n
+        if isinstance(value, decimal.Decimal):
+            return decimal.Decimal(1_000_000_000 + n)
+        if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+            return datetime.date(1901, 1, 1) + datetime.timedelta(days=n)
+        if isinstance(value, str):
+            return f"\x1fmarker{n}"
+        raise TypeError(f"No marker for {type(value).__name__}")
+
+    return {name: marker(value) for name, value in inputs.items()}
+
+
+def shape_of(inputs: Mapping[str, Any]) -> tuple:
+    """What of the inputs decides the SQL text: which are given, list lengths, and booleans."""
+
+    def part(value):
+        if value is None or isinstance(value, bool):
+            return value
+        if isinstance(value, (list, tuple)):
+            return ("list", len(value))
+        return type(value).__name__
+
+    return tuple((name, part(value)) for name, value in sorted(inputs.items()))
+
+
+def _leaves(inputs: Mapping[str, Any]):
+    """(path, value) of every scalar input: a list's items one by one."""
+    for name, value in inputs.items():
+        if isinstance(value, (list, tuple)):
+            for index, item in enumerate(value):
+                yield (name, index), item
+        elif value is not None and not isinstance(value, bool):
+            yield (name, None), value
+
+
+def _fingerprint(value) -> Hashable:
+    if isinstance(value, PostGISAdapter):
+        return ("geometry", value.ewkb)
+    if isinstance(value, GEOSGeometry):
+        return ("geometry", bytes(value.ewkb))
+    return (type(value) if isinstance(value, (str, datetime.date)) else "number", value)
+
+
+def _same(a, b) -> bool:
+    """The same parameter, as the database would receive it."""
+    if type(a) is not type(b):
+        return False
+    if isinstance(a, PostGISAdapter):
+        return (a.ewkb, a.srid, a.geography) == (b.ewkb, b.srid, b.geography)
+    return a == b
+
+
+# --- the recipe --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Slot:
+    """One parameter: a constant of the shape, or an input (`path`) converted like the ORM did."""
+
+    constant: Any = None
+    path: tuple[str, int | None] | None = None
+    convert: Callable[[Any], Any] | None = None
+
+    def value(self, inputs: Mapping[str, Any]):
+        if self.path is None:
+            return self.constant
+        name, index = self.path
+        value = inputs[name] if index is None else inputs[name][index]
+        return value if self.convert is None else self.convert(value)
+
+
+def _slot_for(param, markers_by_fingerprint) -> Slot | None:
+    path = markers_by_fingerprint.get(_fingerprint(param))
+    if path is None:
+        return None
+    if isinstance(param, PostGISAdapter):
+        geography = param.geography
+        return Slot(path=path, convert=lambda point: PostGISAdapter(point, geography=geography))
+    marker_type = type(param)
+    return Slot(path=path, convert=None if marker_type in (str, float, datetime.date) else marker_type)
+
+
+def derive_recipe(
+    real: tuple[str, tuple], marked: tuple[str, tuple], inputs: Mapping[str, Any], markers: Mapping[str, Any]
+) -> tuple[Slot, ...] | None:
+    """The recipe that rebuilds `real`'s parameters from inputs, or None when they are not fully explained."""
+    (sql, params), (marked_sql, marked_params) = real, marked
+    if sql != marked_sql or len(params) != len(marked_params):
+        return None
+    by_fingerprint = {}
+    for path, value in _leaves(markers):
+        fingerprint = _fingerprint(value)
+        if fingerprint in by_fingerprint:
+            return None  # two inputs with one marker: which is which cannot be told
+        by_fingerprint[fingerprint] = path
+    slots = []
+    for param, marked_param in zip(params, marked_params, strict=True):
+        try:
+            slot = _slot_for(marked_param, by_fingerprint)
+        except TypeError:  # an unhashable parameter: not something a marker became
+            slot = None
+        if slot is None:
+            if not _same(param, marked_param):
+                return None  # depends on the inputs in a way the markers do not show
+            slot = Slot(constant=param)
+        slots.append(slot)
+    slots = tuple(slots)
+    try:
+        rebuilt = [slot.value(inputs) for slot in slots]
+    except (TypeError, ValueError, KeyError, IndexError, decimal.InvalidOperation):
+        return None
+    if not all(_same(a, b) for a, b in zip(rebuilt, params, strict=True)):
+        return None
+    return slots
+
+
+# --- running a kept statement ------------------------------------------------
+
+
+class _KeptCompiler:
+    """Mixed in before the backend's compiler class: `as_sql` answers the kept statement."""
+
+    kept: tuple[str, list]
+
+    def as_sql(self, with_limits=True, with_col_aliases=False):
+        return self.kept
+
+
+_compiler_classes: dict[type, type] = {}
+
+
+def _kept_compiler(template, sql: str, params: list, using: str):
+    cls = type(template)
+    kept_cls = _compiler_classes.get(cls)
+    if kept_cls is None:
+        kept_cls = _compiler_classes[cls] = type(f"Kept{cls.__name__}", (_KeptCompiler, cls), {})
+    compiler = kept_cls.__new__(kept_cls)
+    compiler.__dict__.update(template.__dict__)
+    compiler.connection = connections[using]  # the calling thread's connection
+    compiler.kept = (sql, params)
+    return compiler
+
+
+class _Run:
+    """What ModelIterable reads of a queryset, for one run of a kept statement."""
+
+    _known_related_objects: dict = {}
+
+    def __init__(self, compiler, using: str, model):
+        self.db, self.model, self.query = using, model, self
+        self._compiler = compiler
+
+    def get_compiler(self, using=None, connection=None, elide_empty=True):
+        return self._compiler
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A kept statement: its SQL, its recipe, and the compiler that wrote it (its select list)."""
+
+    sql: str
+    recipe: tuple[Slot, ...]
+    compiler: Any
+    model: type
+    annotations: frozenset[str]
+
+    def params(self, inputs: Mapping[str, Any]) -> list:
+        return [slot.value(inputs) for slot in self.recipe]
+
+    def rows(self, inputs: Mapping[str, Any], using: str) -> list:
+        compiler = _kept_compiler(self.compiler, self.sql, self.params(inputs), using)
+        return list(ModelIterable(_Run(compiler, using, self.model)))
+
+
+def prepare(
+    build: Callable[[Mapping[str, Any]], QuerySet], inputs: Mapping[str, Any], using: str
+) -> tuple[Statement | None, QuerySet]:
+    """Compile `build(inputs)` and derive its recipe; returns (the statement or None if refused, the queryset)."""
+    queryset = build(inputs)
+    markers = _markers(inputs)
+    try:
+        compiler = queryset.query.get_compiler(using=using)
+        real = compiler.as_sql()
+        marked = build(markers).query.get_compiler(using=using).as_sql()
+    except EmptyResultSet:
+        return None, queryset
+    recipe = derive_recipe(real, marked, inputs, markers)
+    if recipe is None:
+        return None, queryset
+    statement = Statement(
+        sql=real[0],
+        recipe=recipe,
+        compiler=compiler,
+        model=queryset.model,
+        annotations=frozenset(queryset.query.annotations),
+    )
+    return statement, queryset
+
+
+def fetch(
+    key: Hashable,
+    build: Callable[[Mapping[str, Any]], QuerySet],
+    inputs: Mapping[str, Any],
+    *,
+    using: str = "default",
+    run_plain: Callable[[QuerySet], list],
+    run_kept: Callable[[Statement, Callable[[], list]], list],
+) -> list:
+    """The rows of `build(inputs)`, from the statement kept for (key, shape of the inputs).
+
+    `build` must make the whole queryset (page bounds included) from the
+    inputs alone. The first request of a shape, and every request of a
+    refused one, runs `run_plain(queryset)`; a kept statement runs as
+    `run_kept(statement, rows)` (to wrap it, say, in planner settings).
+    """
+    shape = (key, shape_of(inputs))
+    statement = _shapes.get(shape)
+    if statement is None:
+        statement, queryset = prepare(build, inputs, using)
+        if len(_shapes) >= MAX_SHAPES:
+            for older in list(_shapes)[: MAX_SHAPES // 2]:
+                _shapes.pop(older, None)
+        _shapes[shape] = _REFUSED if statement is None else statement
+        return run_plain(queryset)
+    if statement is _REFUSED:
+        return run_plain(build(inputs))
+    return run_kept(statement, lambda: statement.rows(inputs, using))
