@@ -43,6 +43,13 @@ class StrictBooleanFilter(filters.BooleanFilter):
     field_class = StrictBooleanField
 
 
+class WholeNumberFilter(filters.NumberFilter):
+    """A whole number: hours are counted whole, and "at least 5.5" read as a decimal was
+    truncated to "at least 5" by the integer column's lookup; 5.5 is now a 400."""
+
+    field_class = forms.IntegerField
+
+
 class CommaSeparatedChoiceField(forms.Field):
     """A comma-separated list where every item must be a known value.
 
@@ -285,12 +292,12 @@ class PractitionerSearchFilter(PlaceFilterSet):
         # the listing's copy of its location's (see Listing)
         help_text="true: only locations taking new patients.",
     )
-    min_training_hours = filters.NumberFilter(
+    min_training_hours = WholeNumberFilter(
         field_name="verified_training_hours",  # the listing's copy of its practitioner's
         lookup_expr="gte",
         min_value=0,
         max_value=100000,
-        help_text="Only practitioners with at least this many verified dry needling training hours.",
+        help_text="Only practitioners with at least this many verified dry needling training hours (a whole number).",
     )
     q = filters.CharFilter(
         method="filter_name",

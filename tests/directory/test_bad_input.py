@@ -49,6 +49,7 @@ pytestmark = pytest.mark.django_db
         ({"include_unqualified": "sure"}, "include_unqualified"),
         ({"min_training_hours": "-5"}, "min_training_hours"),
         ({"min_training_hours": "nan"}, "min_training_hours"),
+        ({"min_training_hours": "5.5"}, "min_training_hours"),
         ({"speciality": "neck-pain"}, "speciality"),
         ({"q": "x" * 101}, "q"),
         # A '%' the client typed is quoted in the message, not taken for a format.

@@ -106,7 +106,7 @@ PAIRS = {
     ),
     "min_training_hours": (
         {"near": near(SEATTLE), "min_training_hours": "40"},
-        {"near": near(PORTLAND), "min_training_hours": "60.5"},
+        {"near": near(PORTLAND), "min_training_hours": "60"},
     ),
     "include_unqualified": (
         {"near": near(SEATTLE), "include_unqualified": "true"},
