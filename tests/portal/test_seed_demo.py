@@ -195,7 +195,7 @@ def test_by_default_qualification_comes_from_verified_credentials(api):
     assert Listing.objects.filter(qualified_until__isnull=True).exists()
 
 
-def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts():
+def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_facts_and_names():
     seed_demo(credentials=True)
     terms = defaultdict(lambda: defaultdict(list))
     for relation, column in (
@@ -207,10 +207,12 @@ def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_fac
             "practitioner_id", column
         ):
             terms[practitioner_id][relation].append(term_id)
-    listings = Listing.objects.select_related("practitioner", "location")
+    listings = Listing.objects.select_related("practitioner", "location__clinic")
     assert listings.count() >= N
     for listing in listings:
         held = terms[listing.practitioner_id]
+        assert listing.practitioner_name == listing.practitioner.name
+        assert listing.clinic_name == listing.location.clinic.name
         assert listing.specialty_ids == sorted(held["specialties"])
         assert listing.technique_ids == sorted(held["techniques"])
         assert listing.language_ids == sorted(held["languages"])
