@@ -17,7 +17,7 @@ import pytest
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.measure import D
 
-from directory import selectors
+from directory import selectors, services
 from directory.models import Listing
 from tests.factories import ClinicFactory, ListingFactory, LocationFactory, PractitionerFactory, point_at
 from tests.geo import SEATTLE, offset
@@ -232,13 +232,21 @@ def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today):
 
 
 @pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+def test_a_text_naming_more_clinics_than_the_limit_walks(api, directory, monkeypatch, today, near):
+    monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", 0)  # "Nguyen" names one clinic
+    assert selectors.named_listing_ids("Nguyen") is None
+    expected = reference("Nguyen", near=near, today=today)
+    assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
 @pytest.mark.parametrize("text", ["Nguyen", "Family", "nguyen famly"])
 def test_pages_of_one_row_are_the_reference(api, directory, route, today, near, text):
     expected = reference(text, near=near, today=today)
     assert_same(pages(api, text, near=near, limit=1), expected, directory, near=near, route=route)
 
 
-def test_a_tie_in_distance_comes_in_listing_order_by_id(api, directory, monkeypatch, today):
+def test_a_tie_in_distance_comes_in_listing_order_by_id(api, directory):
     """Fetched by id and sorted, colleagues at one distance come in listing id order, page by page."""
     ties = [directory[key] for key in ("tie1", "tie2", "tie3")]
     got = [row for row in pages(api, "Chi Nguyen", near=True, limit=1) if row[0] in tie_slugs(directory)]
@@ -247,8 +255,6 @@ def test_a_tie_in_distance_comes_in_listing_order_by_id(api, directory, monkeypa
 
 @pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
 def test_names_renamed_through_the_services_are_searched_by_their_new_names(api, directory, route, today, near):
-    from directory import services
-
     services.practitioner_update(practitioner=directory["bao"].practitioner, changes={"name": "Bao Okafor"})
     services.clinic_update(clinic=directory["dana"].location.clinic, changes={"name": "Okafor Family Physio"})
     for text in ("Okafor", "okafr", "Nguyen", "Nguyen Family"):
