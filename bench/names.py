@@ -75,18 +75,27 @@ def main():
 
 
 def explain(client, params):
-    """EXPLAIN (ANALYZE, BUFFERS) of the request's searches, under the planner settings the API set for them."""
+    """EXPLAIN (ANALYZE, BUFFERS) of the request's searches, each under the planner settings
+    the API set for it (those of its own transaction: see directory.selectors)."""
     with CaptureQueriesContext(connection) as captured:
         client.get("/api/v1/practitioners/", params)
-    statements = [query["sql"] for query in captured.captured_queries]
-    # The page's transaction, when it has planner settings: see directory.selectors.fetch_page.
-    begin = statements.index("BEGIN") if "BEGIN" in statements else 0
-    settings = [sql for sql in statements[begin:] if sql.startswith("SET LOCAL") or "set_config(" in sql]
-    searches = [sql for sql in statements[begin:] if sql.startswith("SELECT") and "ORDER BY" in sql]
-    with transaction.atomic(), connection.cursor() as cursor:
-        for sql in settings:
-            cursor.execute(sql)
-        for sql in searches:
+    searches, settings = [], []
+    for query in captured.captured_queries:
+        sql = query["sql"]
+        if sql in ("BEGIN", "COMMIT") or sql.startswith(("ROLLBACK", "RELEASE", "SAVEPOINT")):
+            settings = []
+        elif sql.startswith("SET LOCAL") or "set_config(" in sql:
+            settings.append(sql)
+        elif (
+            sql.startswith("SELECT")
+            and (settings or "ORDER BY" in sql)
+            and "directory_listing" in sql.split("WHERE")[0]
+        ):
+            searches.append((list(settings), sql))
+    for settings, sql in searches:
+        with transaction.atomic(), connection.cursor() as cursor:
+            for setting in settings:
+                cursor.execute(setting)
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + sql)
             # The ids in the plan are elided: thousands of them for a common surname.
             print("\n".join("    " + IDS.sub("'{...}'", row[0]) for row in cursor.fetchall()))

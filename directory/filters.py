@@ -313,8 +313,8 @@ class PractitionerSearchFilter(PlaceFilterSet):
     class Meta(PlaceFilterSet.Meta):
         model = Listing
 
-    # Every filter but `q` tests the listing's own copies of the practitioner's and
-    # location's facts (see Listing), so the KNN walk tests them on the row it read:
+    # Every filter tests the listing's own copies of the practitioner's, location's
+    # and clinic's facts (see Listing), so the KNN walk tests them on the row it read:
     # the terms by array overlap ("any of them").
 
     def filter_specialty(self, queryset, name, value):
@@ -326,19 +326,18 @@ class PractitionerSearchFilter(PlaceFilterSet):
     def filter_language(self, queryset, name, value):
         return queryset.filter(language_ids__overlap=value)
 
-    # Set by filter_name when, without a place, the text names few enough
-    # practitioners and clinics to fetch their listings by id and sort them
-    # by name (selectors.named_listing_ids). With a place, the walk nearest
-    # first stops at the page's end, and was as fast or faster at 1M
-    # practitioners (bench/names.py).
+    # Set by filter_name when the text names few enough listings to read all of them
+    # by id and sort them, by name or nearest first (selectors.named_listing_ids);
+    # otherwise the search walks by name or nearest first, checking the names row by
+    # row. Either way the names checked are the listing's own copies.
     named = None
 
     def filter_name(self, queryset, name, value):
-        if self.origin is None:
-            self.named = selectors.named_listing_ids(value)
+        self.named = selectors.named_listing_ids(value)
+        matches = selectors.listing_name_matches(value)
         if self.named is None:
-            return queryset.filter(selectors.name_matches(["practitioner__name", "location__clinic__name"], value))
-        return queryset.filter(selectors.EqualsAny(F("pk"), self.named))
+            return queryset.filter(matches)
+        return queryset.filter(selectors.EqualsAny(F("pk"), self.named), matches)
 
     def filter_queryset(self, queryset):
         if not self.form.cleaned_data.get("include_unqualified"):

@@ -14,10 +14,10 @@ import datetime
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.contrib.postgres.fields import ArrayField
-from django.contrib.postgres.indexes import GistIndex
+from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.exceptions import ValidationError
-from django.db.models import Q, Value
-from django.db.models.functions import Now
+from django.db.models import F, Q, TextField, Value
+from django.db.models.functions import Concat, Now, Upper
 
 from . import geocoding
 from .states import USState
@@ -186,6 +186,35 @@ class Practitioner(TimeStamped):
         return self.name
 
 
+def names_key() -> Concat:
+    """A listing's names as one text, `practitioner_name / clinic_name`, for the name
+    search's two trigram indexes: on this text (word similarity) and on its upper-case
+    form (substring).
+
+    The name search matches a text against each name by substring
+    (`UPPER(name) LIKE UPPER('%text%')`) or pg_trgm word similarity
+    (`name %> text`). The joined names match wherever either name does, so
+    the indexes find a superset of the matching listings, which the search
+    then checks with the exact condition on the copies themselves:
+
+    - UPPER works character by character, so the upper-cased text holds
+      each upper-cased name, and a substring of either is one of it;
+    - pg_trgm splits text into words at the separator, so the text's
+      trigrams are each name's in order, and word similarity (the best run
+      of the text's trigrams against the searched words, found by a scan
+      that only ever moves its start forward) is never lower over a
+      concatenation than over a part.
+
+    tests/directory/test_name_search_copies.py checks both claims against
+    PostgreSQL itself. Two parts, not also the upper-cased names in one text
+    (one index would do for both halves): word similarity over it cost
+    10 us a row against 4.4 here, and the misspelt search rechecks every
+    candidate. An expression, not a column: the indexes hold it, the
+    listing's row only the two names.
+    """
+    return Concat(F("practitioner_name"), Value(" / "), F("clinic_name"), output_field=TextField())
+
+
 class ListingQuerySet(models.QuerySet):
     def qualified_on(self, day: datetime.date) -> ListingQuerySet:
         return self.filter(qualified_from__lte=day, qualified_until__gte=day)
@@ -208,7 +237,9 @@ class Listing(models.Model):
     accepting_new_patients. The KNN walk then tests every filter on the row
     it has just read, where it otherwise looked up each candidate's link
     rows, practitioner and location (two to five index lookups a candidate,
-    and again for the nearer-listing test). They are derived facts, never
+    and again for the nearer-listing test). The practitioner's and the clinic's
+    names are copied for the name search (`q`), which then reads one table
+    through its trigram indexes (see names_key). They are derived facts, never
     edited here: `services.listings_refresh_filters` recomputes them from
     their sources, and every service that changes a source calls it (the
     database defaults let a bulk COPY leave them to one refresh).
@@ -237,6 +268,9 @@ class Listing(models.Model):
     profession = models.CharField(max_length=3, choices=Profession.choices, blank=True, default="", db_default="")
     verified_training_hours = models.PositiveIntegerField(default=0, db_default=0)
     accepting_new_patients = models.BooleanField(default=True, db_default=True)
+    # Copies for the name search (`q`): the practitioner's name and the location's clinic's.
+    practitioner_name = models.CharField(max_length=200, blank=True, default="", db_default="")
+    clinic_name = models.CharField(max_length=200, blank=True, default="", db_default="")
 
     objects = ListingQuerySet.as_manager()
 
@@ -256,6 +290,9 @@ class Listing(models.Model):
             # (qualified_until has its own index). Without it, each read every listing
             # (bench/scan.py: 2.4 s for the count at 1M practitioners).
             models.Index(fields=["qualified_from"], name="listing_qualified_from"),
+            # The name search's candidates: see names_key.
+            GinIndex(OpClass(names_key(), name="gin_trgm_ops"), name="listing_names_trgm"),
+            GinIndex(OpClass(Upper(names_key()), name="gin_trgm_ops"), name="listing_upper_names_trgm"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["practitioner", "location"], name="listing_unique_practitioner_location"),

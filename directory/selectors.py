@@ -18,17 +18,29 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.gis.db.models import PointField
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
+from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.db import connection
-from django.db.models import Exists, F, Lookup, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Prefetch, Q, QuerySet, Value, Window
+from django.db.models.functions import RowNumber, Upper
 
 from core import prepared
 from core.db import planner_setting, planner_settings
 from core.permissions import is_admin
 
-from .models import Clinic, ClinicInvitation, ClinicMembership, ConsultationRequest, Listing, Location, Practitioner
+from .models import (
+    Clinic,
+    ClinicInvitation,
+    ClinicMembership,
+    ConsultationRequest,
+    Listing,
+    Location,
+    Practitioner,
+    names_key,
+)
 from .vocabulary import VOCABULARIES, terms
 
 KM_PER_MILE = 1.609344
@@ -47,28 +59,46 @@ def nearest_per_group(
 ) -> QuerySet:
     """Keep, for each value of `group`, only its best row of `queryset`.
 
-    With an origin, "best" is the nearest within the radius, and the rows
-    come nearest first, annotated with `knn` (the index's ordering key) and
-    `distance` (exact metres, computed for fetched rows only). Without one,
-    the best row is the lowest id and rows come in `order`.
+    With an origin, "best" is the nearest within the radius (of rows at the
+    same distance, the lowest id), and the rows come nearest first,
+    annotated with `knn` (the index's ordering key) and `distance` (exact
+    metres, computed for fetched rows only). Without one, the best row is
+    the lowest id and rows come in `order`.
 
     Every filter already applied to `queryset` also applies to the rows the
-    NOT EXISTS compares against, so "nearest" always means "nearest that
+    best row is chosen among, so "nearest" always means "nearest that
     matches" (say, nearest location accepting new patients).
 
-    `sort=True` (without an origin) is for a queryset already narrowed to
-    a few thousand rows by id (see `named_listing_ids`): it is planned as a
-    fetch of those rows and a sort (`sorted_in_full`), not a walk of an
-    index in `order`.
+    `sort=True` is for a queryset already narrowed to a few thousand rows
+    by id (see `named_listing_ids`): every one of them is read once, numbered
+    within its group by a window function, and the first of each group
+    sorted (`sorted_in_full`), rather than walking an index in `order` or
+    nearest first and looking up each row's group. The same rows in the
+    same order, except that rows at one distance from the origin come in id
+    order (the walk gives them in the index's).
     """
+    if origin is not None:
+        point, radius = origin.point, D(m=origin.radius_m)
+        key = GeometryDistance("point", point)
+        if sort:
+            # The few rows are read by id; with the radius written as ST_DWithin,
+            # the planner walked the spatial index over every listing in it
+            # instead (23,170 around 77002 at 1M practitioners, 145 ms).
+            candidates = queryset.filter(DWithinUnindexed(F("point"), point, origin.radius_m)).annotate(knn=key)
+        else:
+            candidates = queryset.filter(point__dwithin=(point, radius)).annotate(knn=key)
+    if sort:
+        within = ("knn", "pk") if origin is not None else ("pk",)
+        rank = Window(RowNumber(), partition_by=[F(group)], order_by=[F(field).asc() for field in within])
+        best = (candidates if origin is not None else queryset).annotate(rank=rank).filter(rank=1)
+        if origin is None:
+            return sorted_in_full(best.order_by(*order, "pk"))
+        return sorted_in_full(best.annotate(distance=Distance("point", point)).order_by("knn", "pk"))
+
     if origin is None:
         better = queryset.filter(**{group: OuterRef(group)}, pk__lt=OuterRef("pk"))
-        search = queryset.filter(~Exists(better)).order_by(*order, "pk")
-        return sorted_in_full(search) if sort else search
+        return queryset.filter(~Exists(better)).order_by(*order, "pk")
 
-    point, radius = origin.point, D(m=origin.radius_m)
-    key = GeometryDistance("point", point)
-    candidates = queryset.filter(point__dwithin=(point, radius)).annotate(knn=key)
     # The group's other rows are found by its foreign key; the radius is
     # rechecked with the exact (non-indexed) distance, so the planner
     # does not walk the spatial index once per candidate.
@@ -77,12 +107,24 @@ def nearest_per_group(
     # to an index-ordered scan without sorting every row in the radius.
     # Rows at exactly the same distance (colleagues at one location)
     # come in index order.
-    ordering = ("knn",)
     better = others.filter(
         Q(knn__lt=OuterRef("knn")) | Q(knn=OuterRef("knn"), pk__lt=OuterRef("pk")),
         **{group: OuterRef(group)},
     )
-    return candidates.filter(~Exists(better)).annotate(distance=Distance("point", point)).order_by(*ordering)
+    return candidates.filter(~Exists(better)).annotate(distance=Distance("point", point)).order_by("knn")
+
+
+class DWithinUnindexed(Func):
+    """`_ST_DWithin(point, origin, metres, true)`: the function behind ST_DWithin on
+    geography (the same C function, spheroid distances, the same answer), without the
+    index support that lets the planner reach the rows through the spatial index."""
+
+    function = "_ST_DWithin"
+    output_field = BooleanField()
+
+    def __init__(self, expression, point: Point, metres: float):
+        origin = Value(point, output_field=PointField(geography=True, srid=4326))
+        super().__init__(expression, origin, Value(float(metres)), Value(True))
 
 
 @contextmanager
@@ -112,7 +154,7 @@ def nearest_first_plan_for(annotations):
 
 
 def sorted_in_full(queryset: QuerySet) -> QuerySet:
-    """Mark a search narrowed to a few thousand rows by id to be planned as a sort of those rows.
+    """Mark a search narrowed to a few thousand rows by id to be planned as a read of those rows and a sort.
 
     The mark is an attribute of the query, which Django copies on every
     clone, so it survives the filters and the page's slice.
@@ -122,16 +164,13 @@ def sorted_in_full(queryset: QuerySet) -> QuerySet:
     return queryset
 
 
-# The planner settings of a search narrowed to a few thousand rows by id.
-# Left to itself, the planner took 138 ms to 3.6 s for a page of "Nguyen"
-# at 1M practitioners (bench/names.py, on a loaded machine): it walked the name index hoping the
+# The planner settings of a search narrowed to a few thousand rows by id. Left
+# to itself, the planner walked an index in the result's order hoping the
 # matches come early (they do not: 223,048 practitioners walked for 21
-# "Nguyen" rows), ANDed the id lookups with a bitmap of every listing
-# qualified today (942,588 entries), joined the candidates to their
-# locations by a sequential scan of every location, and started parallel
-# workers for a few thousand rows. What is left without those is the
-# listings' primary key for the ids, index lookups for the rest, and one
-# sort.
+# "Nguyen" rows at 1M practitioners), ANDed the ids with a bitmap of every
+# listing qualified today (942,588 entries) or in the radius, and started
+# parallel workers for a few thousand rows. What is left without those is
+# the listings' primary key for the ids and one sort.
 SORTED_IN_FULL_PLAN = {
     "enable_incremental_sort": "off",
     "enable_bitmapscan": "off",
@@ -147,6 +186,7 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     ids, from a query that joins only what the ordering needs, then those
     rows (in the same order) with everything the results show; joining every candidate to its
     location and clinic before the sort cost more than the sort.
+    The page's rows are looked up by id under the default plan.
 
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
@@ -156,12 +196,10 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     elif getattr(queryset.query, "sort_in_full", False):
         with planner_settings(SORTED_IN_FULL_PLAN):
             ids = list(queryset.values_list("pk", flat=True)[start:stop])
-            page = queryset.all()
-            # The page's rows by id alone: the conditions chose them already,
-            # and the candidates' ids as a second condition on the primary
-            # key made the planner scan a whole index instead.
-            page.query.clear_where()
-            rows = list(page.filter(EqualsAny(F("pk"), ids))) if ids else []
+        page = queryset.all()
+        # The page's rows by id alone: the conditions chose them already.
+        page.query.clear_where()
+        rows = list(page.filter(EqualsAny(F("pk"), ids))) if ids else []
     else:
         with nearest_first_plan(queryset):
             rows = list(queryset[start:stop])
@@ -279,8 +317,14 @@ def listing_search_base() -> QuerySet[Listing]:
 
 
 def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None, sort: bool = False) -> QuerySet[Listing]:
-    """One listing per practitioner: the nearest matching one, nearest first (`sort`: see nearest_per_group)."""
-    return nearest_per_group(queryset, group="practitioner", origin=origin, order=("practitioner__name",), sort=sort)
+    """One listing per practitioner: the nearest matching one, nearest first (`sort`: see nearest_per_group).
+
+    Without a place, by the practitioner's name: walked through the
+    practitioners' name index, or, for a sort of a few rows, by the
+    listing's copy of the name (the same order, without a join).
+    """
+    order = ("practitioner_name",) if sort else ("practitioner__name",)
+    return nearest_per_group(queryset, group="practitioner", origin=origin, order=order, sort=sort)
 
 
 # --- name search -------------------------------------------------------------
@@ -290,15 +334,52 @@ def name_matches(fields: list[str], text: str) -> Q:
     """A typo-tolerant match of text against any of the name fields: substring (`icontains`,
     which Django writes as UPPER(name) LIKE UPPER(...)) or pg_trgm word similarity.
 
-    Each side is served by a GIN trigram index of its own (migrations 0003
-    and 0016) when the fields are one table's; across two tables (a
-    listing's practitioner or clinic) no index serves the OR: see
-    `named_listing_ids`.
+    The clinic search runs it on the clinics' names, served by their GIN
+    trigram indexes (migrations 0003 and 0016); the practitioner search on
+    the listing's copies of its practitioner's and clinic's names, after
+    `named_listing_ids` or within a walk (see `listing_name_matches`).
     """
     condition = Q()
     for field in fields:
         condition |= Q(**{f"{field}__icontains": text}) | Q(**{f"{field}__trigram_word_similar": text})
     return condition
+
+
+# The listing's copies of the names the practitioner search matches (see Listing).
+LISTING_NAMES = ["practitioner_name", "clinic_name"]
+
+
+def listing_name_matches(text: str) -> Q:
+    """The practitioner search's name condition, on the listing's copies of the names: a
+    listing matches when its practitioner's or its clinic's name does (`name_matches`).
+    The same condition with both substring tests first: they cost a tenth of a word
+    similarity, and PostgreSQL stops at the first that holds."""
+    substring = [Q(**{f"{field}__icontains": text}) for field in LISTING_NAMES]
+    similar = [Q(**{f"{field}__trigram_word_similar": text}) for field in LISTING_NAMES]
+    condition = Q()
+    for part in substring + similar:
+        condition |= part
+    return condition
+
+
+class UpperContains(Lookup):
+    """`lhs LIKE UPPER('%text%')`: the right-hand side of Django's `icontains` (the same
+    escaped pattern, upper-cased by PostgreSQL) against an upper-cased text, written so
+    the index on that text serves it (see models.names_key)."""
+
+    lookup_name = "upper_contains"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, params = self.process_lhs(compiler, connection)
+        return f"{lhs} LIKE UPPER(%s)", (*params, f"%{connection.ops.prep_for_like_query(self.rhs)}%")
+
+
+def listing_names_candidates(text: str) -> Q:
+    """A superset of the listings `listing_name_matches` matches, served by the listings'
+    two trigram indexes (a BitmapOr; see models.names_key)."""
+    key = names_key()
+    return Q(UpperContains(Upper(key), text)) | Q(TrigramWordSimilar(key, text))
 
 
 class EqualsAny(Lookup):
@@ -316,43 +397,37 @@ class EqualsAny(Lookup):
         return f"{lhs} = ANY(%s::bigint[])", (*params, list(self.rhs))
 
 
-# Without a place, a name search fetches the listings of the practitioners
-# and clinics the text names, and sorts them by name, when they number at
-# most these many; beyond that (a clinic word such as "physical" names
-# 80,883 of 182,453 clinics at 1M practitioners) it walks the practitioners
-# by name checking the names row by row, which finds a page quickly when
-# most rows match. A practitioner has about 1.1 listings, a clinic about 6.
-NAMED_PRACTITIONERS_LIMIT = 5_000
-NAMED_CLINICS_LIMIT = 150
+# A name search reads every listing the text may name (the candidates of the
+# listings' name indexes) by id and sorts them, by name or nearest first,
+# when the text names at most NAMED_CLINICS_LIMIT clinics and there are at
+# most NAMED_LISTINGS_LIMIT candidates; beyond that it walks the listings by
+# name or nearest first checking the names row by row, which finds a page
+# quickly when many rows match. A clinic word such as "physical" (80,883 of
+# 182,453 clinics at 1M practitioners, about 490,000 listings) is told by the
+# clinics' own name indexes in a few milliseconds: the listings' indexes took
+# 400 ms to list its candidates. "Zhang" (330 clinics, 10,067 candidates)
+# took 2.4-3.1 s walked by name (its namesakes sort late) and 0.2 s by id.
+NAMED_LISTINGS_LIMIT = 20_000
+NAMED_CLINICS_LIMIT = 500
+
+# Planner settings for listing the candidates: only the indexes' bitmaps (with
+# a LIMIT, the planner may read a table in order hoping to meet the names
+# early, checking them row by row).
+CANDIDATES_PLAN = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0"}
 
 
 def named_listing_ids(text: str) -> list[int] | None:
-    """The listings whose practitioner's or clinic's name matches the text, or None when
-    more than NAMED_CLINICS_LIMIT clinics or NAMED_PRACTITIONERS_LIMIT practitioners match.
-
-    Each name lookup is a BitmapOr of the two trigram indexes on one
-    table's names, so it costs what the matching rows cost, not the
-    table's size; the listings are then found by their foreign keys.
-    Clinics are asked first: a clinic word gives up after a few hundred rows.
-    """
-    practitioners, clinics = NAMED_PRACTITIONERS_LIMIT, NAMED_CLINICS_LIMIT
-    clinic_ids = list(
-        Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)[: clinics + 1]
-    )
-    if len(clinic_ids) > clinics:
+    """The listings the text may name: the candidates of the listings' name indexes (a
+    superset, `listing_names_candidates`; the search checks the names), or None when the
+    text names more than NAMED_CLINICS_LIMIT clinics or the indexes find more than
+    NAMED_LISTINGS_LIMIT candidates."""
+    clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
+    if len(clinics[: NAMED_CLINICS_LIMIT + 1]) > NAMED_CLINICS_LIMIT:
         return None
-    practitioner_ids = list(
-        Practitioner.objects.filter(name_matches(["name"], text))
-        .order_by()
-        .values_list("pk", flat=True)[: practitioners + 1]
-    )
-    if len(practitioner_ids) > practitioners:
-        return None
-    by_practitioner = Listing.objects.filter(EqualsAny(F("practitioner_id"), practitioner_ids)).order_by()
-    by_clinic = Listing.objects.filter(EqualsAny(F("location__clinic_id"), clinic_ids)).order_by()
-    return sorted(
-        set(by_practitioner.values_list("pk", flat=True).union(by_clinic.values_list("pk", flat=True), all=True))
-    )
+    candidates = Listing.objects.filter(listing_names_candidates(text)).order_by().values_list("pk", flat=True)
+    with planner_settings(CANDIDATES_PLAN):
+        ids = list(candidates[: NAMED_LISTINGS_LIMIT + 1])
+    return None if len(ids) > NAMED_LISTINGS_LIMIT else sorted(ids)
 
 
 def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> QuerySet[Location]:

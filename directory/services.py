@@ -146,8 +146,8 @@ def listings_refresh_filters(
     One set-based UPDATE that writes only the rows whose copies differ, so
     a service may call it after any edit that could touch a source: the
     practitioner's terms, profession or verified training hours, a
-    location's accepting_new_patients, a new listing. Returns the listings
-    written. `updated_at` is left alone: the copies are not part of what a
+    location's accepting_new_patients, the practitioner's or the clinic's
+    name, a new listing. Returns the listings written. `updated_at` is left alone: the copies are not part of what a
     directory syncs of a listing (the practitioner's own row is).
     """
     if practitioner_ids is not None and location_ids is not None:
@@ -162,7 +162,9 @@ def listings_refresh_filters(
         ids, where, params = None, "TRUE", []
     if ids == []:
         return 0
-    listing, location, practitioner = (model._meta.db_table for model in (Listing, Location, Practitioner))
+    listing, location, practitioner, clinic = (
+        model._meta.db_table for model in (Listing, Location, Practitioner, Clinic)
+    )
     # Each link table aggregated once for the practitioners in scope, rather than one
     # lookup per practitioner: no index needed (the demo seed refreshes every listing
     # while the link tables' indexes are away), and for a single practitioner the
@@ -174,19 +176,22 @@ def listings_refresh_filters(
         f" ON {column}.practitioner_id = p.id"
         for column, through, term in _TERM_COPIES
     )
-    copies = [column for column, _, _ in _TERM_COPIES] + ["profession", "verified_training_hours"]
+    copies = [column for column, _, _ in _TERM_COPIES] + ["profession", "verified_training_hours", "practitioner_name"]
+    # (listing column, its source) for the location's and the clinic's facts.
+    place = [("accepting_new_patients", "loc.accepting_new_patients"), ("clinic_name", "c.name")]
     sql = (
         f"WITH scope AS MATERIALIZED (SELECT DISTINCT l.practitioner_id AS id FROM {listing} l WHERE {where}),"
         f" source AS ("
-        f" SELECT p.id, p.profession, p.verified_training_hours, {terms} FROM {practitioner} p"
+        f" SELECT p.id, p.profession, p.verified_training_hours, p.name AS practitioner_name, {terms}"
+        f" FROM {practitioner} p"
         f"{aggregates}"
         f" WHERE p.id IN (SELECT id FROM scope))"
         f" UPDATE {listing} l SET {', '.join(f'{c} = s.{c}' for c in copies)},"
-        f" accepting_new_patients = loc.accepting_new_patients"
-        f" FROM source s, {location} loc"
-        f" WHERE l.practitioner_id = s.id AND loc.id = l.location_id AND {where}"
-        f" AND ({', '.join(f'l.{c}' for c in copies)}, l.accepting_new_patients)"
-        f" IS DISTINCT FROM ({', '.join(f's.{c}' for c in copies)}, loc.accepting_new_patients)"
+        f" {', '.join(f'{c} = {source}' for c, source in place)}"
+        f" FROM source s, {location} loc, {clinic} c"
+        f" WHERE l.practitioner_id = s.id AND loc.id = l.location_id AND c.id = loc.clinic_id AND {where}"
+        f" AND ({', '.join(f'l.{c}' for c in copies)}, {', '.join(f'l.{c}' for c, _ in place)})"
+        f" IS DISTINCT FROM ({', '.join(f's.{c}' for c in copies)}, {', '.join(source for _, source in place)})"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params * 2)
@@ -207,9 +212,13 @@ def clinic_create(*, name: str, website: str = "", phone: str = "", email: str =
 
 @transaction.atomic
 def clinic_update(*, clinic: Clinic, changes: ClinicChanges) -> Clinic:
-    """Change the clinic's name and contact details; its slug (its public address) stays."""
+    """Change the clinic's name and contact details; its slug (its public address) stays.
+    A new name is copied to the clinic's listings (the name search's)."""
     data = {field: "" if value is None else value for field, value in changes.items()}
+    name = clinic.name
     clinic, _ = model_update(instance=clinic, fields=CLINIC_FIELDS, data=data)
+    if clinic.name != name:
+        listings_refresh_filters(location_ids=Location.objects.filter(clinic=clinic).values_list("pk", flat=True))
     return clinic
 
 
@@ -705,7 +714,7 @@ def practitioner_update(
     }
     if "npi" in data:
         _check_npi_free(data["npi"], practitioner)
-    profession = practitioner.profession
+    profession, name = practitioner.profession, practitioner.name
     practitioner, _ = model_update(instance=practitioner, fields=PRACTITIONER_FIELDS, data=data)
     _set_terms(practitioner, specialties=specialties, techniques=techniques, languages=languages)
     added = False
@@ -713,7 +722,8 @@ def practitioner_update(
         if clinic is None:
             raise TypeError("locations are set within one clinic: give the clinic")
         added = _set_locations(practitioner, clinic, locations)
-    if practitioner.profession != profession:
+    if practitioner.profession != profession or practitioner.name != name:
+        # The listings' copies of the profession (a filter) and the name (the name search's).
         listings_refresh_filters(practitioner_ids=[practitioner.pk])
     if added or practitioner.profession != profession:
         hooks.listings_changed(practitioner_ids=[practitioner.pk])

@@ -51,6 +51,7 @@ class PlannedLocation:
     point: LonLat
     state: str
     accepting_new_patients: bool
+    clinic_name: str
 
 
 @dataclass(slots=True)
@@ -62,6 +63,7 @@ class PlannedClinic:
     first_practitioner: int  # index of its first practitioner in this run
     zip: Zip  # of its first location
     locations: list[PlannedLocation] = field(default_factory=list)
+    name: str = ""
 
 
 @dataclass
@@ -92,6 +94,7 @@ class SeedContext:
     # Per practitioner (by index): profession, verified training hours (the stand-in until
     # requalified), and the locations it is listed at (for the listings and the credentials).
     professions: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
     hours: array = field(default_factory=lambda: array("H"))
     listed_at: list[list[PlannedLocation]] = field(default_factory=list)
     result: SeedResult = field(default_factory=SeedResult)
@@ -203,6 +206,7 @@ def seed_clinics(ctx: SeedContext) -> range:
                 surname2=_surname(rng),
                 brand=rng.choice(BRANDS),
             )
+            plan.name = name
             slug = f"{slugify(name)[:200]}-{plan.index + 1}"
             has_site = rng.random() < 0.7
             website = f"https://www.{slug}.example" if has_site else ""
@@ -248,7 +252,7 @@ def seed_locations(ctx: SeedContext) -> range:
                 if rng.random() < 0.4:
                     address += f", Suite {rng.randint(1, 4)}{rng.randint(0, 3)}{rng.randint(0, 9)}"
                 accepting = rng.random() < 0.85
-                plan.locations.append(PlannedLocation(next_id, point, z.state, accepting))
+                plan.locations.append(PlannedLocation(next_id, point, z.state, accepting, plan.name))
                 yield (
                     next_id,
                     ctx.now,
@@ -318,6 +322,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
     ctx.practitioner_first_id = start
     ctx.vocab_masks = array("Q", bytes(8 * ctx.practitioners))
     ctx.professions = [""] * ctx.practitioners
+    ctx.names = [""] * ctx.practitioners
 
     def slug_of(text: str) -> str:
         if text not in name_slugs:
@@ -339,6 +344,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 first_pool = origin[2] if rng.random() < 0.75 else english[2]
                 first, last = rng.choice(first_pool), rng.choice(origin[3])
                 name = f"{first} {last}"
+                ctx.names[index] = name
                 slug = f"{slug_of(first)}-{slug_of(last)}-{index + 1}"
                 profession = draw_profession()
                 ctx.professions[index] = profession
@@ -437,8 +443,8 @@ def seed_listings(
 ) -> range:
     """Stage 4: each practitioner at 1-3 of its clinic's locations (every location staffed).
 
-    The listing copies its location's point, state and accepting_new_patients,
-    and its practitioner's term ids, profession and hours. The qualified days
+    The listing copies its location's point, state, accepting_new_patients and
+    clinic's name, and its practitioner's name, term ids, profession and hours. The qualified days
     are one run per practitioner; a listing in another state than their
     first is sometimes unqualified (no license there).
     """
@@ -458,7 +464,7 @@ def seed_listings(
     start = ctx.sink.reserve_ids(Listing, total) if total else 1
 
     relations = term_bits()
-    masks, professions, hours = ctx.vocab_masks, ctx.professions, ctx.hours
+    masks, professions, hours, names = ctx.vocab_masks, ctx.professions, ctx.hours, ctx.names
     copies: dict[int, tuple[list[int], list[int], list[int]]] = {}
 
     def rows() -> Iterator[tuple]:
@@ -493,6 +499,8 @@ def seed_listings(
                     professions[index],
                     hours[index],
                     loc.accepting_new_patients,
+                    names[index],
+                    loc.clinic_name,
                 )
                 next_id += 1
 
@@ -510,6 +518,8 @@ def seed_listings(
         "profession",
         "verified_training_hours",
         "accepting_new_patients",
+        "practitioner_name",
+        "clinic_name",
     )
     with ctx.bar("listings", total) as bar:
         ctx.write(Listing, columns, rows(), bar, "listings")

@@ -1,13 +1,14 @@
 """The name search (`q`) of GET /api/v1/practitioners/: both of its plans give the rows of a reference.
 
-Without a place, the search takes one of two routes
-(directory.selectors.named_listing_ids): when the text names few
-practitioners and clinics, their listings are fetched by id and sorted by
-name; otherwise the listings are walked by name with the names checked row
-by row. With a place, the listings are walked nearest first. Each test runs
-with the limits set so that the same data takes one route or the other,
-and compares every page with a reference computed here: the listings the
-plain name condition matches, grouped and ordered in Python.
+With or without a place, the search takes one of two routes
+(directory.selectors.named_listing_ids): when the listings' trigram index
+finds few candidates, they are fetched by id and sorted (by name, or
+nearest first within the radius); otherwise the listings are walked by name
+or nearest first with the names checked row by row. Each test runs with the
+limit set so that the same data takes one route or the other, and compares
+every page with a reference computed here from the practitioners' and
+clinics' own names (not the listings' copies): the listings the plain name
+condition matches, grouped and ordered in Python.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import pytest
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.measure import D
 
-from directory import selectors
+from directory import selectors, services
 from directory.models import Listing
 from tests.factories import ClinicFactory, ListingFactory, LocationFactory, PractitionerFactory, point_at
 from tests.geo import SEATTLE, offset
@@ -32,8 +33,7 @@ ORIGIN = point_at(*SEATTLE)
 def route(request, monkeypatch):
     """Which plan the search takes: `walk` sets the limits below any match."""
     if request.param == "walk":
-        monkeypatch.setattr(selectors, "NAMED_PRACTITIONERS_LIMIT", -1)
-        monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", -1)
+        monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", -1)
     return request.param
 
 
@@ -48,8 +48,9 @@ def at(metres, bearing=0, *, clinic=None):
 def reference(text, *, near, today, include_unqualified=False, **filters):
     """The expected result: (practitioner slug, location id) per practitioner, in the API's order.
 
-    Ties in distance come in listing id order: the order the sorted route
-    gives, and the only order a test can state.
+    Ties in distance come in listing id order: the order the route by id
+    gives, and the only order a test can state (the walk nearest first gives
+    them in the index's order).
     """
     listings = Listing.objects.filter(selectors.name_matches(["practitioner__name", "location__clinic__name"], text))
     listings = listings.filter(**filters)
@@ -128,7 +129,11 @@ def directory(today):
 def test_every_page_is_the_reference(api, directory, route, today, near, text):
     expected = reference(text, near=near, today=today)
     got = pages(api, text, near=near)
-    if near:
+    assert_same(got, expected, directory, near=near, route=route)
+
+
+def assert_same(got, expected, directory, *, near, route):
+    if near and route == "walk":
         # The walk nearest first gives colleagues at one distance in index order.
         ties = tie_slugs(directory)
         assert sorted(got) == sorted(expected)
@@ -144,10 +149,7 @@ def test_unqualified_places_are_listed_when_asked(api, directory, route, today, 
     fay = directory["fay_unqualified"]
     if near:
         assert (fay.practitioner.slug, fay.location_id) in got
-    if near:
-        assert sorted(got) == sorted(expected)
-    else:
-        assert got == expected
+    assert_same(got, expected, directory, near=near, route=route)
 
 
 def test_the_result_is_the_nearest_listing_whose_clinic_matches(api, directory, route):
@@ -215,3 +217,48 @@ def test_each_route_is_the_one_taken(directory, route):
         assert named is None
     else:
         assert set(named) >= {directory[key].pk for key in ("anh", "bao", "tie1", "dana", "eve", "fay")}
+        assert set(named) >= {directory["fay_unqualified"].pk}  # candidates: the filters come after
+        assert named == sorted(named)
+
+
+def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today):
+    """The limit counts candidates: one more than the index finds, and the search walks."""
+    found = len(selectors.named_listing_ids("Nguyen"))
+    monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", found)
+    assert selectors.named_listing_ids("Nguyen") is not None
+    monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", found - 1)
+    assert selectors.named_listing_ids("Nguyen") is None
+    assert pages(api, "Nguyen", near=False) == reference("Nguyen", near=False, today=today)
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+def test_a_text_naming_more_clinics_than_the_limit_walks(api, directory, monkeypatch, today, near):
+    monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", 0)  # "Nguyen" names one clinic
+    assert selectors.named_listing_ids("Nguyen") is None
+    expected = reference("Nguyen", near=near, today=today)
+    assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+@pytest.mark.parametrize("text", ["Nguyen", "Family", "nguyen famly"])
+def test_pages_of_one_row_are_the_reference(api, directory, route, today, near, text):
+    expected = reference(text, near=near, today=today)
+    assert_same(pages(api, text, near=near, limit=1), expected, directory, near=near, route=route)
+
+
+def test_a_tie_in_distance_comes_in_listing_order_by_id(api, directory):
+    """Fetched by id and sorted, colleagues at one distance come in listing id order, page by page."""
+    ties = [directory[key] for key in ("tie1", "tie2", "tie3")]
+    got = [row for row in pages(api, "Chi Nguyen", near=True, limit=1) if row[0] in tie_slugs(directory)]
+    assert got == [(listing.practitioner.slug, listing.location_id) for listing in sorted(ties, key=lambda x: x.pk)]
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+def test_names_renamed_through_the_services_are_searched_by_their_new_names(api, directory, route, today, near):
+    services.practitioner_update(practitioner=directory["bao"].practitioner, changes={"name": "Bao Okafor"})
+    services.clinic_update(clinic=directory["dana"].location.clinic, changes={"name": "Okafor Family Physio"})
+    for text in ("Okafor", "okafr", "Nguyen", "Nguyen Family"):
+        assert_same(
+            pages(api, text, near=near), reference(text, near=near, today=today), directory, near=near, route=route
+        )
+    assert directory["bao"].practitioner.slug not in {slug for slug, _ in pages(api, "Bao Nguy", near=near)}

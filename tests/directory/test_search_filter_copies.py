@@ -1,4 +1,4 @@
-"""The listing's copies of what the search filters on (terms, profession, hours, accepting).
+"""The listing's copies of what the search filters on (terms, profession, hours, accepting, names).
 
 Two things are pinned here: every directory service that changes a source
 leaves the copies equal to what the sources say (checked against the
@@ -23,7 +23,8 @@ NEAR = f"{SEATTLE[0]},{SEATTLE[1]}"
 
 
 def sources(listing: Listing) -> dict:
-    """What the listing's copies must say, read from the practitioner, their links and the location."""
+    """What the listing's copies must say, read from the practitioner, their links, the location
+    and its clinic."""
     practitioner, location = listing.practitioner, listing.location
     return {
         "specialty_ids": sorted(practitioner.specialties.values_list("id", flat=True)),
@@ -32,6 +33,8 @@ def sources(listing: Listing) -> dict:
         "profession": practitioner.profession,
         "verified_training_hours": practitioner.verified_training_hours,
         "accepting_new_patients": location.accepting_new_patients,
+        "practitioner_name": practitioner.name,
+        "clinic_name": location.clinic.name,
     }
 
 
@@ -40,7 +43,7 @@ def copies(listing: Listing) -> dict:
 
 
 def assert_in_step():
-    listings = list(Listing.objects.select_related("practitioner", "location").order_by("id"))
+    listings = list(Listing.objects.select_related("practitioner", "location__clinic").order_by("id"))
     assert listings
     for listing in listings:
         assert copies(listing) == sources(listing), listing
@@ -134,6 +137,46 @@ def test_clinic_services_that_add_listings_fill_the_copies():
     assert Listing.objects.count() == 5
 
 
+def test_a_practitioner_renamed_is_renamed_on_every_listing_of_theirs():
+    listing = ListingFactory(practitioner=PractitionerFactory(name="Anh Nguyen"))
+    ListingFactory(practitioner=listing.practitioner)  # a second location: both follow
+    bystander = ListingFactory(practitioner=PractitionerFactory(name="Bao Tran"), location=listing.location)
+    services.practitioner_update(practitioner=listing.practitioner, changes={"name": "Anh Nguyễn-Okafor"})
+    assert_in_step()
+    assert set(
+        Listing.objects.filter(practitioner=listing.practitioner).values_list("practitioner_name", flat=True)
+    ) == {"Anh Nguyễn-Okafor"}
+    bystander.refresh_from_db()
+    assert bystander.practitioner_name == "Bao Tran"
+    # Other details leave the names (and everything else) as they are.
+    services.practitioner_update(practitioner=listing.practitioner, changes={"bio": "Sports injuries."})
+    assert_in_step()
+
+
+def test_a_clinic_renamed_is_renamed_on_every_listing_at_its_locations():
+    clinic, other = ClinicFactory(name="Summit Spine"), ClinicFactory(name="Harbor Physio")
+    here = [ListingFactory(location=LocationFactory(clinic=clinic)) for _ in range(2)]
+    ListingFactory(location=here[0].location)
+    # A practitioner at both clinics: only the listing at the renamed one changes.
+    elsewhere = ListingFactory(practitioner=here[0].practitioner, location=LocationFactory(clinic=other))
+    services.clinic_update(clinic=clinic, changes={"name": "Summit Spine & Sport"})
+    assert_in_step()
+    assert set(Listing.objects.filter(location__clinic=clinic).values_list("clinic_name", flat=True)) == {
+        "Summit Spine & Sport"
+    }
+    elsewhere.refresh_from_db()
+    assert elsewhere.clinic_name == "Harbor Physio"
+    services.clinic_update(clinic=clinic, changes={"phone": "+1 206 555 0100"})
+    assert_in_step()
+
+
+def test_a_listing_at_another_clinic_copies_that_clinics_name():
+    practitioner = ListingFactory(location=LocationFactory(clinic=ClinicFactory(name="Summit Spine"))).practitioner
+    there = services.listing_add(practitioner=practitioner, location=LocationFactory(clinic=ClinicFactory(name="Kai")))
+    assert (there.practitioner_name, there.clinic_name) == (practitioner.name, "Kai")
+    assert_in_step()
+
+
 def test_refreshing_everything_repairs_every_copy_and_writes_only_what_differs():
     for n in range(4):
         ListingFactory(
@@ -141,6 +184,9 @@ def test_refreshing_everything_repairs_every_copy_and_writes_only_what_differs()
             location=LocationFactory(accepting_new_patients=bool(n % 2)),
         )
     Listing.objects.update(specialty_ids=[], profession="", verified_training_hours=7, accepting_new_patients=True)
+    assert services.listings_refresh_filters() == 4
+    assert_in_step()
+    Listing.objects.update(practitioner_name="", clinic_name="stale")
     assert services.listings_refresh_filters() == 4
     assert_in_step()
     assert services.listings_refresh_filters() == 0

@@ -228,10 +228,12 @@ def test_every_seeded_listing_carries_its_practitioners_and_locations_filter_fac
             "practitioner_id", column
         ):
             terms[practitioner_id][relation].append(term_id)
-    listings = Listing.objects.select_related("practitioner", "location")
+    listings = Listing.objects.select_related("practitioner", "location__clinic")
     assert listings.count() >= N
     for listing in listings:
         held = terms[listing.practitioner_id]
+        assert listing.practitioner_name == listing.practitioner.name
+        assert listing.clinic_name == listing.location.clinic.name
         assert listing.specialty_ids == sorted(held["specialties"])
         assert listing.technique_ids == sorted(held["techniques"])
         assert listing.language_ids == sorted(held["languages"])
