@@ -333,7 +333,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
     named = None
 
     def filter_name(self, queryset, name, value):
-        self.named = selectors.named_listing_ids(value)
+        self.named = selectors.named_listing_ids(value, near=self.origin is not None)
         matches = selectors.listing_name_matches(value)
         if self.named is None:
             return queryset.filter(matches)

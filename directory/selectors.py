@@ -409,6 +409,13 @@ class EqualsAny(Lookup):
 # took 2.4-3.1 s walked by name (its namesakes sort late) and 0.2 s by id.
 NAMED_LISTINGS_LIMIT = 20_000
 NAMED_CLINICS_LIMIT = 500
+# With a place, the walk nearest first meets a common name's namesakes early (one
+# listing in a hundred is a "Johnson"), so it takes over sooner: at 1M practitioners,
+# from ZIPs 77002 and 60601 (bench/names.py's shapes and the load mix's surnames),
+# "Johnson" 224-226 ms by id -> 78-82 ms walked, "Smith" 91-100 -> 60-63, "Garcia"
+# 114 -> 64-85, "Zhang" 123-152 -> 68-92; "Nguyen", "Okafor" and "nguyn" stay by id
+# (35-58 ms). With 2,000, "Nguyen" was walked too, at 49-58 ms.
+NAMED_LISTINGS_NEAR_LIMIT = 5_000
 
 # Planner settings for listing the candidates: only the indexes' bitmaps (with
 # a LIMIT, the planner may read a table in order hoping to meet the names
@@ -416,18 +423,19 @@ NAMED_CLINICS_LIMIT = 500
 CANDIDATES_PLAN = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0"}
 
 
-def named_listing_ids(text: str) -> list[int] | None:
+def named_listing_ids(text: str, *, near: bool = False) -> list[int] | None:
     """The listings the text may name: the candidates of the listings' name indexes (a
     superset, `listing_names_candidates`; the search checks the names), or None when the
     text names more than NAMED_CLINICS_LIMIT clinics or the indexes find more than
-    NAMED_LISTINGS_LIMIT candidates."""
+    NAMED_LISTINGS_LIMIT candidates (NAMED_LISTINGS_NEAR_LIMIT for a search `near` a place)."""
+    limit = NAMED_LISTINGS_NEAR_LIMIT if near else NAMED_LISTINGS_LIMIT
     clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
     if len(clinics[: NAMED_CLINICS_LIMIT + 1]) > NAMED_CLINICS_LIMIT:
         return None
     candidates = Listing.objects.filter(listing_names_candidates(text)).order_by().values_list("pk", flat=True)
     with planner_settings(CANDIDATES_PLAN):
-        ids = list(candidates[: NAMED_LISTINGS_LIMIT + 1])
-    return None if len(ids) > NAMED_LISTINGS_LIMIT else sorted(ids)
+        ids = list(candidates[: limit + 1])
+    return None if len(ids) > limit else sorted(ids)
 
 
 def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> QuerySet[Location]:

@@ -34,6 +34,7 @@ def route(request, monkeypatch):
     """Which plan the search takes: `walk` sets the limits below any match."""
     if request.param == "walk":
         monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", -1)
+        monkeypatch.setattr(selectors, "NAMED_LISTINGS_NEAR_LIMIT", -1)
     return request.param
 
 
@@ -221,14 +222,19 @@ def test_each_route_is_the_one_taken(directory, route):
         assert named == sorted(named)
 
 
-def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today):
-    """The limit counts candidates: one more than the index finds, and the search walks."""
-    found = len(selectors.named_listing_ids("Nguyen"))
-    monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", found)
-    assert selectors.named_listing_ids("Nguyen") is not None
-    monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", found - 1)
-    assert selectors.named_listing_ids("Nguyen") is None
-    assert pages(api, "Nguyen", near=False) == reference("Nguyen", near=False, today=today)
+@pytest.mark.parametrize(
+    ("near", "limit"), [(False, "NAMED_LISTINGS_LIMIT"), (True, "NAMED_LISTINGS_NEAR_LIMIT")], ids=["no_place", "near"]
+)
+def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today, near, limit):
+    """The limit counts candidates: one more than the index finds, and the search walks;
+    a search near a place has a limit of its own."""
+    found = len(selectors.named_listing_ids("Nguyen", near=near))
+    monkeypatch.setattr(selectors, limit, found)
+    assert selectors.named_listing_ids("Nguyen", near=near) is not None
+    monkeypatch.setattr(selectors, limit, found - 1)
+    assert selectors.named_listing_ids("Nguyen", near=near) is None
+    expected = reference("Nguyen", near=near, today=today)
+    assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
 
 
 @pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
