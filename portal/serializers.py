@@ -11,7 +11,7 @@ from core import clock
 from credentials.selectors import public_credentials, qualification_basis
 from credentials.serializers import PublicCredentialSerializer
 from directory.models import Practitioner, Profession
-from directory.results import Out, attribute, integer, result_serializer, text
+from directory.results import LOCATION, Out, attribute, integer, result_serializer, text
 from directory.serializers import LanguageSerializer, LocationSerializer, VocabularySerializer
 
 from .models import RosterImport
@@ -103,23 +103,16 @@ def _qualification(basis) -> dict:
     }
 
 
-def _location(location) -> dict:
-    clinic, point = location.clinic, location.point
-    return {
-        "id": location.id,
-        "clinic": {"id": clinic.id, "name": clinic.name, "slug": clinic.slug},
-        "name": location.name,
-        "address": location.address,
-        "city": location.city,
-        "state": location.state,
-        "postal_code": location.postal_code,
-        "lat": round(point.y, 6),
-        "lon": round(point.x, 6),
-        "phone": location.phone,
-        "accepting_new_patients": location.accepting_new_patients,
-        "qualified": location.qualified,
-        "qualification": _qualification(location.qualification),
-    }
+# A location as the search results write it (directory.results.LOCATION), the same fields
+# as LocationSerializer.
+_LOCATION_FIELDS = tuple((field, out.value) for field, out in LOCATION.items())
+
+
+def _location(location, context) -> dict:
+    row = {field: get(location, context) for field, get in _LOCATION_FIELDS}
+    row["qualified"] = location.qualified
+    row["qualification"] = _qualification(location.qualification)
+    return row
 
 
 def _credential(credential) -> dict:
@@ -192,7 +185,7 @@ PROFILE = {
     "locations": Out(
         PractitionerLocationSerializer(many=True, read_only=True),
         lambda practitioner, context: [
-            _location(location) for location in profile_locations(practitioner, clock.today_from(context))
+            _location(location, context) for location in profile_locations(practitioner, clock.today_from(context))
         ],
     ),
     "credentials": Out(
