@@ -334,14 +334,18 @@ def name_matches(fields: list[str], text: str) -> Q:
     """A typo-tolerant match of text against any of the name fields: substring (`icontains`,
     which Django writes as UPPER(name) LIKE UPPER(...)) or pg_trgm word similarity.
 
-    The clinic search runs it on the clinics' names, served by their GIN
-    trigram indexes (migrations 0003 and 0016); the practitioner search on
-    the listing's copies of its practitioner's and clinic's names, after
+    Every substring test comes first: it costs a tenth of a word similarity,
+    and PostgreSQL stops at the first test that holds. The clinic search
+    runs it on the clinics' names, served by their GIN trigram indexes
+    (migrations 0003 and 0016); the practitioner search on the listing's
+    copies of its practitioner's and clinic's names, after
     `named_listing_ids` or within a walk (see `listing_name_matches`).
     """
+    substring = [Q(**{f"{field}__icontains": text}) for field in fields]
+    similar = [Q(**{f"{field}__trigram_word_similar": text}) for field in fields]
     condition = Q()
-    for field in fields:
-        condition |= Q(**{f"{field}__icontains": text}) | Q(**{f"{field}__trigram_word_similar": text})
+    for part in substring + similar:
+        condition |= part
     return condition
 
 
@@ -351,15 +355,8 @@ LISTING_NAMES = ["practitioner_name", "clinic_name"]
 
 def listing_name_matches(text: str) -> Q:
     """The practitioner search's name condition, on the listing's copies of the names: a
-    listing matches when its practitioner's or its clinic's name does (`name_matches`).
-    The same condition with both substring tests first: they cost a tenth of a word
-    similarity, and PostgreSQL stops at the first that holds."""
-    substring = [Q(**{f"{field}__icontains": text}) for field in LISTING_NAMES]
-    similar = [Q(**{f"{field}__trigram_word_similar": text}) for field in LISTING_NAMES]
-    condition = Q()
-    for part in substring + similar:
-        condition |= part
-    return condition
+    listing matches when its practitioner's or its clinic's name does."""
+    return name_matches(LISTING_NAMES, text)
 
 
 class UpperContains(Lookup):
