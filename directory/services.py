@@ -142,13 +142,15 @@ def listings_refresh_filters(
     """Recompute the listings' copies of what the search filters on (see Listing) from their sources.
 
     For the listings of these practitioners, or at these locations; with
-    neither, for every listing (the seed calls it once after a bulk load).
+    neither, for every listing (a repair after writes that bypassed the
+    services; the demo seed writes the copies with the listings).
     One set-based UPDATE that writes only the rows whose copies differ, so
     a service may call it after any edit that could touch a source: the
     practitioner's terms, profession or verified training hours, a
     location's accepting_new_patients, the practitioner's or the clinic's
-    name, a new listing. Returns the listings written. `updated_at` is left alone: the copies are not part of what a
-    directory syncs of a listing (the practitioner's own row is).
+    name, a new listing. Returns the listings written. `updated_at` is left
+    alone: the copies are not part of what a directory syncs of a listing
+    (the practitioner's own row is).
     """
     if practitioner_ids is not None and location_ids is not None:
         raise TypeError("give practitioner_ids or location_ids, not both")
@@ -166,9 +168,8 @@ def listings_refresh_filters(
         model._meta.db_table for model in (Listing, Location, Practitioner, Clinic)
     )
     # Each link table aggregated once for the practitioners in scope, rather than one
-    # lookup per practitioner: no index needed (the demo seed refreshes every listing
-    # while the link tables' indexes are away), and for a single practitioner the
-    # semi-join still finds their few rows by the index.
+    # lookup per practitioner: a refresh of every listing reads each table once, and
+    # for a single practitioner the semi-join still finds their few rows by the index.
     terms = ", ".join(f"coalesce({column}.ids, '{{}}') AS {column}" for column, _, _ in _TERM_COPIES)
     aggregates = " ".join(
         f" LEFT JOIN (SELECT practitioner_id, array_agg({term}::integer ORDER BY {term}) AS ids FROM {through}"

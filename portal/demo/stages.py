@@ -91,8 +91,8 @@ class SeedContext:
     # Per practitioner (by index): bit masks of its specialties | techniques << 32 | languages << 40.
     vocab_masks: array = field(default_factory=lambda: array("Q"))
     practitioner_first_id: int = 0
-    # Per practitioner (by index): profession, verified training hours (the stand-in until
-    # requalified), and the locations it is listed at (for the listings and the credentials).
+    # Per practitioner (by index): profession, name, verified training hours (the stand-in
+    # until requalified), and the locations it is listed at (for the listings and the credentials).
     professions: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)
     hours: array = field(default_factory=lambda: array("H"))
@@ -323,6 +323,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
     ctx.vocab_masks = array("Q", bytes(8 * ctx.practitioners))
     ctx.professions = [""] * ctx.practitioners
     ctx.names = [""] * ctx.practitioners
+    ctx.hours = array("H", bytes(2 * ctx.practitioners))
 
     def slug_of(text: str) -> str:
         if text not in name_slugs:
@@ -376,7 +377,7 @@ def seed_practitioners(ctx: SeedContext) -> range:
                 sessions = None if rng.random() < 0.15 else pick_sessions()
                 hours = pick_hours()
                 hours = min(200, max(24, hours + rng.randint(-3, 12)))
-                ctx.hours.append(hours)
+                ctx.hours[index] = hours
                 npi = _npi(index) if profession != "ATC" and rng.random() < 0.65 else ""
                 bio = rng.choice(BIO_TEMPLATES).format(
                     first=first,
@@ -599,9 +600,9 @@ def seed(
     (the indexes away) and after an ANALYZE, the `settle` steps (what derives
     from everything loaded: seed_demo requalifies every practitioner from the
     credentials); then refreshes planner statistics. The listings are written
-    with their copies of the search facts (see Listing) already in them. Seconds per stage and settle step, for the
-    index builds after the load ("indexes") and for the statistics
-    ("analyze") are in the result.
+    with their copies of the search facts (see Listing) already in them.
+    Seconds per stage and settle step, for the index builds after the load
+    ("indexes") and for the statistics ("analyze") are in the result.
     """
     ctx = SeedContext(
         practitioners=practitioners,
