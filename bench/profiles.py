@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import gc
 import random
-import statistics
 import time
 
 import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
@@ -21,13 +20,9 @@ from django.db import connection  # noqa: E402
 from django.db.models import Max  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
+from search import percentiles  # noqa: E402  (bench/search.py: p50, p95, p99)
 
 from directory.models import Practitioner  # noqa: E402
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(share * len(ordered)))]
 
 
 def main():
@@ -59,10 +54,8 @@ def main():
         if response.status_code != 200:
             raise SystemExit(f"{slug}: {response.status_code}")
     print(f"Dataset: {Practitioner.objects.count():,} practitioners; {len(slugs)} profiles, one request each")
-    print(
-        f"profile  p50 {statistics.median(times):.2f} ms  p95 {percentile(times, 0.95):.2f} ms  "
-        f"p99 {percentile(times, 0.99):.2f} ms  queries {query_count}"
-    )
+    p50, p95, p99 = percentiles(times)
+    print(f"profile  p50 {p50:.2f} ms  p95 {p95:.2f} ms  p99 {p99:.2f} ms  queries {query_count}")
 
 
 if __name__ == "__main__":
