@@ -333,7 +333,9 @@ class PractitionerSearchFilter(PlaceFilterSet):
     named = None
 
     def filter_name(self, queryset, name, value):
-        self.named = selectors.named_listing_ids(value, near=self.origin is not None)
+        self.named = selectors.named_listing_ids(
+            value, origin=self.origin, qualified_only=not self.form.cleaned_data.get("include_unqualified")
+        )
         matches = selectors.listing_name_matches(value)
         if self.named is None:
             return queryset.filter(matches)

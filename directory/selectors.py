@@ -406,32 +406,51 @@ class EqualsAny(Lookup):
 # took 2.4-3.1 s walked by name (its namesakes sort late) and 0.2 s by id.
 NAMED_LISTINGS_LIMIT = 20_000
 NAMED_CLINICS_LIMIT = 500
-# With a place, the walk nearest first meets a common name's namesakes early (one
-# listing in a hundred is a "Johnson"), so it takes over sooner: at 1M practitioners,
-# from ZIPs 77002 and 60601 (bench/names.py's shapes and the load mix's surnames),
-# "Johnson" 224-226 ms by id -> 78-82 ms walked, "Smith" 91-100 -> 60-63, "Garcia"
-# 114 -> 64-85, "Zhang" 123-152 -> 68-92; "Nguyen", "Okafor" and "nguyn" stay by id
-# (35-58 ms). With 2,000, "Nguyen" was walked too, at 49-58 ms.
+# Near a place, only the candidates within the radius are listed: the name indexes'
+# bitmap ANDed with the spatial index's, so only rows that are both are read. At 1M
+# practitioners (name similarity threshold 0.5), "Johnson" has 36,000 candidates
+# nationwide but 1,632 within 40 km of Manhattan (37 ms to list, of which 19 ms the
+# trigram index) and 563 around Houston (26 ms); the walk nearest first took 46 ms
+# after 50 ms spent listing 5,001 nationwide candidates in vain. Within the radius
+# the limit is rarely reached; when it is ("Brown" within 40 km of Manhattan: 5,555,
+# as the threshold admits "Browne", "Bowen"...), the walk nearest first meets the
+# matches early.
 NAMED_LISTINGS_NEAR_LIMIT = 5_000
 
 # Planner settings for listing the candidates: only the indexes' bitmaps (with
 # a LIMIT, the planner may read a table in order hoping to meet the names
-# early, checking them row by row).
-CANDIDATES_PLAN = {"enable_seqscan": "off", "enable_indexscan": "off", "max_parallel_workers_per_gather": "0"}
+# early, checking them row by row), planned for this text and place every time:
+# after five runs of the prepared statement PostgreSQL may keep a generic plan,
+# and the one it kept read every listing in the radius and checked its names
+# (60-110 ms for "Nguyen" near each of four metros, against 4-6 ms).
+CANDIDATES_PLAN = {
+    "enable_seqscan": "off",
+    "enable_indexscan": "off",
+    "max_parallel_workers_per_gather": "0",
+    "plan_cache_mode": "force_custom_plan",
+}
 
 
-def named_listing_ids(text: str, *, near: bool = False) -> list[int] | None:
+def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only: bool = False) -> list[int] | None:
     """The listings the text may name: the candidates of the listings' name indexes (a
-    superset, `listing_names_candidates`; the search checks the names), or None when the
-    text names more than NAMED_CLINICS_LIMIT clinics or the indexes find more than
-    NAMED_LISTINGS_LIMIT candidates (NAMED_LISTINGS_NEAR_LIMIT for a search `near` a place)."""
-    limit = NAMED_LISTINGS_NEAR_LIMIT if near else NAMED_LISTINGS_LIMIT
+    superset, `listing_names_candidates`; the search checks the names), within the radius
+    of `origin` when given, and only listings ever qualified with `qualified_only` (the
+    search then keeps those qualified today); or None when the text names more than
+    NAMED_CLINICS_LIMIT clinics or there are more than NAMED_LISTINGS_LIMIT candidates
+    (NAMED_LISTINGS_NEAR_LIMIT within a radius)."""
     clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
     if len(clinics[: NAMED_CLINICS_LIMIT + 1]) > NAMED_CLINICS_LIMIT:
         return None
-    candidates = Listing.objects.filter(listing_names_candidates(text)).order_by().values_list("pk", flat=True)
+    candidates = Listing.objects.filter(listing_names_candidates(text))
+    if qualified_only:
+        # What the partial spatial index holds (listing_qualified_point): a third of the
+        # points of the full one within 40 km of Manhattan, so a quicker bitmap.
+        candidates = candidates.filter(qualified_until__isnull=False)
+    if origin is not None:
+        candidates = candidates.filter(point__dwithin=(origin.point, D(m=origin.radius_m)))
+    limit = NAMED_LISTINGS_LIMIT if origin is None else NAMED_LISTINGS_NEAR_LIMIT
     with planner_settings(CANDIDATES_PLAN):
-        ids = list(candidates[: limit + 1])
+        ids = list(candidates.order_by().values_list("pk", flat=True)[: limit + 1])
     return None if len(ids) > limit else sorted(ids)
 
 

@@ -212,6 +212,10 @@ def test_the_clinic_search_matches_clinic_names_as_before(api, directory):
     assert [row["id"] for row in rows] == [directory["dana"].location.clinic_id]
 
 
+def origin(near, radius_km=40):
+    return selectors.Origin(ORIGIN, radius_km * 1000) if near else None
+
+
 def test_each_route_is_the_one_taken(directory, route):
     named = selectors.named_listing_ids("Nguyen")
     if route == "walk":
@@ -222,17 +226,40 @@ def test_each_route_is_the_one_taken(directory, route):
         assert named == sorted(named)
 
 
+def test_near_a_place_the_candidates_are_those_within_the_radius(directory):
+    gia = Listing.objects.get(practitioner__name="Gia Nguyen")  # 60 km away
+    within_40 = set(selectors.named_listing_ids("Nguyen", origin=origin(True)))
+    assert gia.pk not in within_40
+    assert {directory[key].pk for key in ("anh", "bao", "tie1", "dana", "eve", "fay")} <= within_40
+    assert gia.pk in selectors.named_listing_ids("Nguyen", origin=origin(True, radius_km=100))
+    assert gia.pk in selectors.named_listing_ids("Nguyen")
+
+
+@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
+def test_a_search_of_qualified_listings_leaves_out_listings_never_qualified(directory, near):
+    never = directory["fay_unqualified"]  # no qualified days at all
+    assert never.pk in selectors.named_listing_ids("Nguyen", origin=origin(near))
+    assert never.pk not in selectors.named_listing_ids("Nguyen", origin=origin(near), qualified_only=True)
+
+
 @pytest.mark.parametrize(
     ("near", "limit"), [(False, "NAMED_LISTINGS_LIMIT"), (True, "NAMED_LISTINGS_NEAR_LIMIT")], ids=["no_place", "near"]
 )
 def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today, near, limit):
     """The limit counts candidates: one more than the index finds, and the search walks;
-    a search near a place has a limit of its own."""
-    found = len(selectors.named_listing_ids("Nguyen", near=near))
+    a search near a place counts those within its radius, against a limit of its own."""
+    found = len(selectors.named_listing_ids("Nguyen", origin=origin(near), qualified_only=True))
     monkeypatch.setattr(selectors, limit, found)
-    assert selectors.named_listing_ids("Nguyen", near=near) is not None
+    assert selectors.named_listing_ids("Nguyen", origin=origin(near), qualified_only=True) is not None
+    assert_same(
+        pages(api, "Nguyen", near=near),
+        reference("Nguyen", near=near, today=today),
+        directory,
+        near=near,
+        route="by_id",
+    )
     monkeypatch.setattr(selectors, limit, found - 1)
-    assert selectors.named_listing_ids("Nguyen", near=near) is None
+    assert selectors.named_listing_ids("Nguyen", origin=origin(near), qualified_only=True) is None
     expected = reference("Nguyen", near=near, today=today)
     assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
 
