@@ -367,22 +367,43 @@ class PractitionerSearchFilter(PlaceFilterSet):
         )
         return inputs
 
-    def build(self, queryset, inputs: dict):
-        """filter_queryset without `q`, from `inputs` alone: the kept statement's recipe is derived
-        by building the search again from marker inputs."""
+    def narrow(self, queryset, inputs: dict):
+        """The listings filter_queryset keeps without `q`, before grouping, from `inputs` alone."""
         if not inputs["include_unqualified"]:
             queryset = queryset.qualified_on(inputs["today"])
         for name, filter_ in self.filters.items():
             if name not in self.NOT_INPUTS:
                 queryset = filter_.filter(queryset, inputs[name])
+        return queryset
+
+    def build(self, queryset, inputs: dict):
+        """filter_queryset without `q`, from `inputs` alone: the kept statement's recipe is derived
+        by building the search again from marker inputs."""
         origin = None if inputs["origin"] is None else selectors.Origin(inputs["origin"], inputs["radius_m"])
-        return selectors.listing_search(queryset, origin=origin)
+        return selectors.listing_search(self.narrow(queryset, inputs), origin=origin)
+
+    def narrowed_by_name(self, ids: list[int] | None):
+        """The search of these candidates by name without a place (None: walking by name),
+        for selectors.RangedNameSearch."""
+        text, inputs = self.form.cleaned_data["q"], self.search_inputs()
+        queryset = self.narrow(self.queryset.all(), inputs).filter(selectors.listing_name_matches(text))
+        if ids is not None:
+            queryset = queryset.filter(selectors.EqualsAny(F("pk"), ids))
+        return selectors.listing_search(queryset, origin=None, sort=ids is not None)
 
     @property
     def results(self):
-        """What the view pages through: the queryset for a name search, otherwise the
-        search as inputs, run from the statement kept for its shape."""
-        if self.form.cleaned_data.get("q"):
+        """What the view pages through: a name search without a place, one range of names
+        at a time; a name search near a place, as the queryset; otherwise the search as
+        inputs, run from the statement kept for its shape."""
+        text = self.form.cleaned_data.get("q")
+        if text and self.origin is None:
+            return selectors.RangedNameSearch(
+                text=text,
+                qualified_only=not self.form.cleaned_data.get("include_unqualified"),
+                search=self.narrowed_by_name,
+            )
+        if text:
             return self.qs
         base = self.queryset
         return selectors.ShapedSearch(

@@ -13,6 +13,8 @@ for the rows of the returned page.
 
 from __future__ import annotations
 
+import re
+import time
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -191,7 +193,7 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
     """
-    if isinstance(queryset, ShapedSearch):
+    if isinstance(queryset, (ShapedSearch, RangedNameSearch)):
         rows = queryset.fetch(start, stop)
     elif getattr(queryset.query, "sort_in_full", False):
         with planner_settings(SORTED_IN_FULL_PLAN):
@@ -404,8 +406,12 @@ class EqualsAny(Lookup):
 # clinics' own name indexes in a few milliseconds: the listings' indexes took
 # 400 ms to list its candidates. "Zhang" (330 clinics, 10,067 candidates)
 # took 2.4-3.1 s walked by name (its namesakes sort late) and 0.2 s by id.
+# Surnames name clinics too ("Joshi & Desai Physical Therapy": 671 clinics match
+# "Joshi", 1,035 "Washington"); with a limit of 500 such names walked by name
+# without a place, 400-700 ms each, where reading a range of candidates
+# (RangedNameSearch) takes tens.
 NAMED_LISTINGS_LIMIT = 20_000
-NAMED_CLINICS_LIMIT = 500
+NAMED_CLINICS_LIMIT = 5_000
 # Near a place, only the candidates within the radius are listed: the name indexes'
 # bitmap ANDed with the spatial index's, so only rows that are both are read. At 1M
 # practitioners (name similarity threshold 0.5), "Johnson" has 36,000 candidates
@@ -431,16 +437,31 @@ CANDIDATES_PLAN = {
 }
 
 
-def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only: bool = False) -> list[int] | None:
+def name_search_walks(text: str) -> bool:
+    """Whether a name search walks the listings, checking names row by row, rather than
+    reading the candidates of the trigram indexes.
+
+    It walks when no word of the text has three letters: the indexes cannot narrow
+    a substring test without a trigram, so every entry would be read ("Vu": 2.5-5.8 s
+    at 1M practitioners, where walking by name takes ~50 ms). And it walks when the text
+    names more than NAMED_CLINICS_LIMIT clinics (a clinic word such as "physical"): so
+    many rows match that a page comes early.
+    """
+    if max(map(len, re.findall(r"\w+", text)), default=0) < 3:
+        return True
+    clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
+    return len(clinics[: NAMED_CLINICS_LIMIT + 1]) > NAMED_CLINICS_LIMIT
+
+
+def listing_candidates(
+    text: str, *, origin: Origin | None = None, qualified_only: bool = False, name_below: str | None = None
+) -> list[int] | None:
     """The listings the text may name: the candidates of the listings' name indexes (a
     superset, `listing_names_candidates`; the search checks the names), within the radius
-    of `origin` when given, and only listings ever qualified with `qualified_only` (the
-    search then keeps those qualified today); or None when the text names more than
-    NAMED_CLINICS_LIMIT clinics or there are more than NAMED_LISTINGS_LIMIT candidates
+    of `origin` when given, only listings ever qualified with `qualified_only` (the search
+    then keeps those qualified today), and only practitioners named before `name_below`
+    when given; or None when there are more than NAMED_LISTINGS_LIMIT
     (NAMED_LISTINGS_NEAR_LIMIT within a radius)."""
-    clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
-    if len(clinics[: NAMED_CLINICS_LIMIT + 1]) > NAMED_CLINICS_LIMIT:
-        return None
     candidates = Listing.objects.filter(listing_names_candidates(text))
     if qualified_only:
         # What the partial spatial index holds (listing_qualified_point): a third of the
@@ -448,10 +469,88 @@ def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only
         candidates = candidates.filter(qualified_until__isnull=False)
     if origin is not None:
         candidates = candidates.filter(point__dwithin=(origin.point, D(m=origin.radius_m)))
+    if name_below is not None:
+        candidates = candidates.filter(practitioner_name__lt=name_below)
     limit = NAMED_LISTINGS_LIMIT if origin is None else NAMED_LISTINGS_NEAR_LIMIT
     with planner_settings(CANDIDATES_PLAN):
         ids = list(candidates.order_by().values_list("pk", flat=True)[: limit + 1])
     return None if len(ids) > limit else sorted(ids)
+
+
+def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only: bool = False) -> list[int] | None:
+    """`listing_candidates`, or None when the search walks (`name_search_walks`)."""
+    if name_search_walks(text):
+        return None
+    return listing_candidates(text, origin=origin, qualified_only=qualified_only)
+
+
+# A name search without a place comes in name order, and a common name's candidates are
+# many: "Johnson" had 10,792 listings ever qualified at 1M practitioners (36,000 before
+# the names were checked), 200 ms to read and sort, and walking the listings by name
+# checking every one took 515 ms (one listing in a hundred is a Johnson, and the check
+# costs about 4 us a row). The first page lies among the first names of the alphabet,
+# though, so the candidates are listed for a range of names only, from the start of the
+# alphabet: the trigram indexes' bitmap ANDed with the name index's bitmap of the range,
+# so only rows in both are read. When a range holds the page's rows (every listing named
+# before its end is among the candidates, so its first rows are the search's first
+# rows), it gives the page. Otherwise the next range is the shortest of NAME_RANGE_ROWS
+# (in listings) that should hold them at the rate of matches seen so far, with half again
+# to spare, or sixteen times as long when none were seen; past the last, the whole list.
+# Each range costs the trigram indexes' bitmap again (2-25 ms for a surname), so a
+# rare name that tried every range took 60-100 ms: the rate saves most of those tries.
+NAME_RANGE_ROWS = (10_000, 20_000, 40_000, 80_000)
+# The names that end the ranges change as slowly as the directory's practitioners; a
+# stale one makes a range a little longer or shorter, never a result different.
+NAME_BOUNDS_SECONDS = 600
+_name_bounds: dict[int, tuple[float, str | None]] = {}
+
+
+def forget_name_ranges() -> None:
+    """Forget the names that end the ranges (tests, whose listings come and go)."""
+    _name_bounds.clear()
+
+
+def name_range_end(rows: int) -> str | None:
+    """The practitioner name `rows` listings into the alphabet (None past the last listing),
+    remembered for NAME_BOUNDS_SECONDS: 1-16 ms to find in the name index at 1M practitioners."""
+    now = time.monotonic()
+    known = _name_bounds.get(rows)
+    if known is None or now - known[0] > NAME_BOUNDS_SECONDS:
+        names = Listing.objects.order_by("practitioner_name").values_list("practitioner_name", flat=True)
+        known = (now, next(iter(names[rows : rows + 1]), None))
+        _name_bounds[rows] = known
+    return known[1]
+
+
+@dataclass(frozen=True)
+class RangedNameSearch:
+    """A name search without a place, whose page is looked for among the candidates in the
+    first names of the alphabet, then in longer ranges (NAME_RANGE_ROWS).
+
+    `search(ids)` is the search of those candidates (sorted, `named_listing_ids`' route),
+    `search(None)` the walk by name for a text naming many clinics or candidates.
+    """
+
+    text: str
+    qualified_only: bool
+    search: Callable[[list[int] | None], QuerySet]
+
+    def fetch(self, start: int, stop: int) -> list:
+        if name_search_walks(self.text):
+            return fetch_page(self.search(None), start=start, stop=stop)
+        ladder = iter(NAME_RANGE_ROWS)
+        rows = next(ladder)
+        while True:
+            below = None if rows is None else name_range_end(rows)
+            ids = listing_candidates(self.text, qualified_only=self.qualified_only, name_below=below)
+            if ids is None:
+                return fetch_page(self.search(None), start=start, stop=stop)
+            page = fetch_page(self.search(ids), start=start, stop=stop)
+            if below is None or len(page) == stop - start:
+                return page
+            found = start + len(page) if page else 0
+            wanted = rows * stop * 1.5 / found if found else rows * 16
+            rows = next((longer for longer in ladder if longer >= wanted), None)
 
 
 def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> QuerySet[Location]:

@@ -9,7 +9,7 @@ from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from core import prepared
-from directory import vocabulary
+from directory import selectors, vocabulary
 from directory.models import Language, Specialty, Technique
 from tests.credentials.factories import AdminFactory, MembershipFactory, UserFactory
 from tests.factories import ClinicFactory
@@ -29,14 +29,17 @@ def _plain_static_files(settings):
 def _fresh_cache():
     # The throttle counts requests in the cache; each test starts from zero, and with no
     # process copy of a vocabulary another test's (rolled back) terms went into, nor a
-    # search statement kept by another test (core.prepared).
+    # search statement kept by another test (core.prepared), nor the names ending another
+    # test's name ranges.
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
+    selectors.forget_name_ranges()
     yield
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
+    selectors.forget_name_ranges()
 
 
 @pytest.fixture(autouse=True)

@@ -29,13 +29,18 @@ NEAR = f"{SEATTLE[0]},{SEATTLE[1]}"
 ORIGIN = point_at(*SEATTLE)
 
 
-@pytest.fixture(params=["by_id", "walk"])
+@pytest.fixture(params=["by_id", "walk", "ranges"])
 def route(request, monkeypatch):
-    """Which plan the search takes: `walk` sets the limits below any match."""
+    """Which plan the search takes: `walk` sets the limits below any match; `ranges` makes
+    the ranges of names a search without a place tries a few listings long, so that the
+    pages are found in the first ranges or only in the whole list (with `by_id`, the
+    first range is past the last of the few listings: the whole list at once)."""
     if request.param == "walk":
         monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", -1)
         monkeypatch.setattr(selectors, "NAMED_LISTINGS_NEAR_LIMIT", -1)
-    return request.param
+    if request.param == "ranges":
+        monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+    return "by_id" if request.param == "ranges" else request.param
 
 
 def tie_slugs(directory):
@@ -126,10 +131,14 @@ def directory(today):
 
 
 @pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
-@pytest.mark.parametrize("text", ["Nguyen", "nguyn", "NGUYEN", "guye", "Nguyễn", "Family Physical", "Brennan", "zzz"])
+@pytest.mark.parametrize(
+    "text", ["Nguyen", "nguyn", "NGUYEN", "guye", "Nguyễn", "Family Physical", "Brennan", "zzz", "ng", "Fay N"]
+)
 def test_every_page_is_the_reference(api, directory, route, today, near, text):
     expected = reference(text, near=near, today=today)
     got = pages(api, text, near=near)
+    if selectors.name_search_walks(text):  # a text too short for the indexes
+        route = "walk"
     assert_same(got, expected, directory, near=near, route=route)
 
 
@@ -295,3 +304,54 @@ def test_names_renamed_through_the_services_are_searched_by_their_new_names(api,
             pages(api, text, near=near), reference(text, near=near, today=today), directory, near=near, route=route
         )
     assert directory["bao"].practitioner.slug not in {slug for slug, _ in pages(api, "Bao Nguy", near=near)}
+
+
+@pytest.mark.parametrize(
+    ("text", "walks"), [("Vu", True), ("ng", True), ("Al Wu", True), ("Fay N", False), ("Nguyen", False)]
+)
+def test_a_text_without_a_word_of_three_letters_walks(text, walks):
+    """The trigram indexes cannot narrow a substring test without a trigram: they would read every entry."""
+    assert selectors.name_search_walks(text) is walks
+
+
+def test_without_a_place_the_first_range_holding_the_page_gives_it(api, directory, monkeypatch, today):
+    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+    ranges = []
+    listing_candidates = selectors.listing_candidates
+
+    def spy(text, **kwargs):
+        ranges.append(kwargs["name_below"])
+        return listing_candidates(text, **kwargs)
+
+    monkeypatch.setattr(selectors, "listing_candidates", spy)
+    names = sorted(Listing.objects.values_list("practitioner_name", flat=True))
+    ends = {names[rows] for rows in (3, 6, 10, 13)}
+    # The first page (and the one row that tells whether there is a next page) is among
+    # the listings named before the 3rd in name order: two Anh Nguyens and Bao.
+    rows = api.get(URL, {"q": "Nguyen", "limit": 1}).json()["results"]
+    assert [(row["slug"], row["location"]["id"]) for row in rows] == reference("Nguyen", near=False, today=today)[:1]
+    assert ranges == [names[3]]
+    # Page by page, later pages need longer ranges, then the whole list: the same rows.
+    ranges.clear()
+    assert pages(api, "Nguyen", near=False, limit=1) == reference("Nguyen", near=False, today=today)
+    assert set(ranges) - ends == {None}
+    assert len(set(ranges) & ends) >= 2
+
+
+def test_ranges_ended_by_names_since_changed_still_give_the_reference(api, directory, monkeypatch, today):
+    """The names ending the ranges are remembered for a while; a listing added or renamed
+    meanwhile moves which range holds a page, never the result."""
+    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+    assert pages(api, "Nguyen", near=False) == reference("Nguyen", near=False, today=today)
+    added = [
+        ListingFactory(practitioner=PractitionerFactory(name=name), location=at(metres, 200))
+        for name, metres in [("Aaron Nguyen", 1_200), ("Aaron Nguyen", 2_500), ("Abe Nguyen", 800)]
+    ]
+    services.practitioner_update(practitioner=directory["bao"].practitioner, changes={"name": "Aba Nguyen"})
+    expected = reference("Nguyen", near=False, today=today)
+    assert [slug for slug, _ in expected[:4]] == [
+        *(listing.practitioner.slug for listing in added[:2]),
+        directory["bao"].practitioner.slug,
+        added[2].practitioner.slug,
+    ]
+    assert pages(api, "Nguyen", near=False, limit=1) == expected
