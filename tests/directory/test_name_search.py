@@ -273,10 +273,15 @@ def test_over_the_limit_the_search_walks(api, directory, monkeypatch, today, nea
     assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
 
 
-@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
-def test_a_text_naming_more_clinics_than_the_limit_walks(api, directory, monkeypatch, today, near):
-    monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", 0)  # "Nguyen" names one clinic
-    assert selectors.named_listing_ids("Nguyen") is None
+@pytest.mark.parametrize(
+    ("near", "limit"), [(True, "NAMED_CLINICS_NEAR_LIMIT"), (False, "NAMED_CLINICS_LIMIT")], ids=["near", "no_place"]
+)
+def test_a_text_naming_more_clinics_than_the_limit_walks(api, directory, monkeypatch, today, near, limit):
+    """Each route has its own limit: near a place a lower one (the walk nearest first meets
+    a clinic's name early)."""
+    monkeypatch.setattr(selectors, limit, 0)  # "Nguyen" names one clinic
+    assert selectors.named_listing_ids("Nguyen", origin=origin(near)) is None
+    assert selectors.named_listing_ids("Nguyen", origin=origin(not near)) is not None
     expected = reference("Nguyen", near=near, today=today)
     assert_same(pages(api, "Nguyen", near=near), expected, directory, near=near, route="walk")
 
