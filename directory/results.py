@@ -16,6 +16,7 @@ of them into a read-only Serializer class; `nested` and `listed` make an
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from operator import attrgetter
@@ -137,6 +138,26 @@ LANGUAGE = {
     "name": Out(serializers.CharField(read_only=True), lambda term, context: term[1]),
 }
 
+# The hex EWKB PostGIS sends for a 2D point in WGS84, little-endian, up to its coordinates.
+POINT_4326_HEX = "0101000020E6100000"
+
+
+def lon_lat(location) -> tuple[float, float]:
+    """The location's point as (longitude, latitude).
+
+    A kept search statement leaves each point as the hex EWKB the database sent until
+    it is read (core.prepared.Instances); its two coordinates are then read from that
+    text, the same doubles GEOS reads, rather than by parsing it into a GEOS point and
+    asking GEOS for each ordinate: about 30 us a result at 1M practitioners. Any other
+    point (another SRID, or one already parsed) is read through GEOS.
+    """
+    value = location.__dict__.get("point")
+    if isinstance(value, str) and len(value) == 50 and value.startswith(POINT_4326_HEX):
+        return struct.unpack("<dd", bytes.fromhex(value[18:]))
+    point = location.point
+    return point.x, point.y
+
+
 CLINIC = {"id": integer("id"), "name": text("name"), "slug": text("slug")}
 
 LOCATION = {
@@ -147,8 +168,8 @@ LOCATION = {
     "city": text("city"),
     "state": text("state"),
     "postal_code": text("postal_code"),
-    "lat": Out(serializers.FloatField(read_only=True), lambda location, context: round(location.point.y, 6)),
-    "lon": Out(serializers.FloatField(read_only=True), lambda location, context: round(location.point.x, 6)),
+    "lat": Out(serializers.FloatField(read_only=True), lambda location, context: round(lon_lat(location)[1], 6)),
+    "lon": Out(serializers.FloatField(read_only=True), lambda location, context: round(lon_lat(location)[0], 6)),
     "phone": text("phone"),
     "accepting_new_patients": boolean("accepting_new_patients"),
 }
@@ -210,9 +231,9 @@ class PractitionerResultGeoSerializer(PractitionerResultSerializer):
     """
 
     def to_representation(self, listing):
-        point = listing.location.point
+        lon, lat = lon_lat(listing.location)
         return {
             "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [round(point.x, 6), round(point.y, 6)]},
+            "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
             "properties": super().to_representation(listing),
         }

@@ -11,11 +11,13 @@ import datetime
 import itertools
 
 import pytest
+from django.db.models.signals import post_init
 from django.http import QueryDict
 
 from core import prepared
 from directory import selectors
 from directory.filters import PractitionerSearchFilter
+from directory.models import Clinic
 from tests.factories import PractitionerFactory
 from tests.geo import SEATTLE, offset
 
@@ -314,3 +316,55 @@ def test_the_kept_shapes_are_bounded_and_the_older_half_goes_first(api, director
     again = api.get(URL, {"zip": "98101", "limit": "1", "offset": "0"})
     assert again.status_code == 200
     assert len(again.json()["results"]) == 1
+
+
+# --- the instances of a kept statement's rows ----------------------------------
+
+
+def kept_statement(params, day=DAY_B):
+    filterset = fresh(params, day)
+    start, stop = page_bounds(params)
+    statement, queryset = prepared.prepare(
+        lambda inputs: filterset.build(filterset.queryset.all(), inputs)[start:stop],
+        filterset.search_inputs(),
+        "default",
+    )
+    return statement, queryset, filterset.search_inputs()
+
+
+def loaded(instance):
+    """What an instance holds: its loaded values and state, the related instances it caches (the same, in turn)."""
+    values = {name: value for name, value in vars(instance).items() if name != "_state"}
+    point = values.pop("point", None)
+    if point is not None:  # a kept row leaves it as the database's text until read
+        values["point"] = bytes(instance.point.ewkb)
+    state = instance._state
+    related = {name: loaded(other) for name, other in state.fields_cache.items()}
+    return (type(instance), values, state.adding, state.db, related, instance.get_deferred_fields())
+
+
+@pytest.mark.parametrize("case", ["near", "every filter", "no place", "a page"])
+def test_a_kept_statements_instances_are_those_djangos_iterable_makes(directory, case):
+    statement, queryset, inputs = kept_statement(PAIRS[case][1])
+    assert statement.instances is not None, "the search's select list is planned"
+    kept = statement.rows(inputs, "default")
+    made = list(queryset)
+    assert kept
+    assert [loaded(instance) for instance in kept] == [loaded(instance) for instance in made]
+    for instance in kept:
+        assert instance.location.point == made[kept.index(instance)].location.point
+        assert instance.location.point.srid == 4326
+        if hasattr(made[0], "distance"):
+            assert instance.distance == made[kept.index(instance)].distance
+
+
+def test_a_model_with_init_listeners_is_left_to_djangos_iterable(directory):
+    def receiver(**kwargs):
+        pass
+
+    post_init.connect(receiver, sender=Clinic)
+    try:
+        statement, _, _ = kept_statement(PAIRS["near"][0])
+    finally:
+        post_init.disconnect(receiver, sender=Clinic)
+    assert statement is not None and statement.instances is None
