@@ -28,7 +28,7 @@ from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Pr
 from django.db.models.functions import RowNumber, Upper
 
 from core import prepared
-from core.db import planner_setting, planner_settings
+from core.db import planner_settings, reading_with_planner_settings
 from core.permissions import is_admin
 
 from .models import (
@@ -136,8 +136,8 @@ def nearest_first_plan(queryset: QuerySet):
     thousands match (5-11 estimated against 1,700-28,000 in bench/search.py
     at 1M practitioners). The planner then fetches and sorts every row in
     the radius instead of walking the index nearest-first and stopping at
-    the page's end. Disabling sorts for this one statement (SET LOCAL, in
-    its own transaction) leaves the index walk as the only plan.
+    the page's end. Disabling sorts for this one statement (set for it only,
+    see reading_with_planner_settings) leaves the index walk as the only plan.
     """
     with nearest_first_plan_for(queryset.query.annotations):
         yield
@@ -149,7 +149,7 @@ def nearest_first_plan_for(annotations):
     if "knn" not in annotations:
         yield
         return
-    with planner_setting("enable_sort", "off"):
+    with reading_with_planner_settings({"enable_sort": "off"}):
         yield
 
 

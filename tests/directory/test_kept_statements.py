@@ -11,8 +11,10 @@ import datetime
 import itertools
 
 import pytest
+from django.db import connection
 from django.db.models.signals import post_init
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from core import prepared
 from directory import selectors
@@ -368,3 +370,26 @@ def test_a_model_with_init_listeners_is_left_to_djangos_iterable(directory):
     finally:
         post_init.disconnect(receiver, sender=Clinic)
     assert statement is not None and statement.instances is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_kept_search_answers_as_a_fresh_one_and_leaves_sorts_on(api, directory, freeze_today):
+    # As a request runs (no ATOMIC_REQUESTS): the search's planner setting goes in its pipeline.
+    a, b = PAIRS["two filters"]
+    freeze_today(DAY_B)
+    expected = api.get(URL, b)
+    prepared.forget()
+    freeze_today(DAY_A)
+    assert api.get(URL, a).status_code == 200
+    freeze_today(DAY_B)
+    with CaptureQueriesContext(connection) as queries:
+        answered = api.get(URL, b)
+    assert answered.status_code == 200
+    assert answered.content == expected.content
+    assert prepared.kept_shapes() == 1
+    statements = [query["sql"] for query in queries]
+    assert "SELECT set_config('enable_sort', 'off', true)" in statements
+    assert not any(sql.startswith(("SET LOCAL", "SAVEPOINT")) for sql in statements)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")
+        assert cursor.fetchone() == ("on",)
