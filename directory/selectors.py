@@ -258,7 +258,9 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
     vocabulary cache. Written as SQL because the ORM's version (three
     querysets and a union) took longer to build than to run, and
     prefetch_related would take three joined queries and a model instance per
-    term.
+    term. The ids are one array parameter per table (`= ANY`), so every page
+    is one statement, whatever its number of practitioners: with one `%s` an
+    id, psycopg parsed and PostgreSQL planned each count of ids afresh.
     """
     practitioner_ids = sorted(set(practitioner_ids))
     relations = list(VOCABULARIES)
@@ -270,9 +272,9 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
         through = field.remote_field.through._meta
         selects.append(
             f"SELECT {position}, {field.m2m_column_name()}, {field.m2m_reverse_name()} FROM {through.db_table} "
-            f"WHERE {field.m2m_column_name()} IN ({', '.join(['%s'] * len(practitioner_ids))})"
+            f"WHERE {field.m2m_column_name()} = ANY(%s::bigint[])"
         )
-        params.extend(practitioner_ids)
+        params.append(practitioner_ids)
     held = {pid: {relation: set() for relation in relations} for pid in practitioner_ids}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)
