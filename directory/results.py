@@ -76,7 +76,12 @@ def nested(name: str, fields: dict[str, Out], source: Callable[[Any], Any]) -> O
     """An object field: `source(row)` written out with `fields`."""
     schema = _component(name, fields)(read_only=True)
     getters = tuple((field, out.value) for field, out in fields.items())
-    return Out(schema, lambda row, context: {field: get(source(row), context) for field, get in getters})
+
+    def value(row, context):
+        item = source(row)  # once, not once a field: a related row is a descriptor's lookup
+        return {field: get(item, context) for field, get in getters}
+
+    return Out(schema, value)
 
 
 def listed(name: str, fields: dict[str, Out], source: Callable[[Any], Any]) -> Out:
