@@ -7,7 +7,7 @@ from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
 from directory import results
-from directory.models import Location
+from directory.models import Listing, Location, Practitioner, Profession
 from tests.factories import ClinicFactory, ListingFactory, LocationFactory, PractitionerFactory, point_at
 from tests.geo import SEATTLE
 
@@ -111,3 +111,9 @@ def test_lon_lat_reads_the_databases_text_as_geos_reads_the_point():
     other = Location()
     other.__dict__["point"] = Point(1.5, 2.5, srid=3857).hexewkb.decode()
     assert results.lon_lat(other) == (1.5, 2.5)  # not the search's SRID: read through GEOS
+
+
+@pytest.mark.parametrize("profession", [*Profession.values, ""])
+def test_profession_name_is_what_the_model_displays(profession):
+    listing = Listing(practitioner=Practitioner(profession=profession))
+    assert results.profession_name(listing) == listing.practitioner.get_profession_display()
