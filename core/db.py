@@ -59,7 +59,9 @@ def reading_with_planner_settings(settings: dict[str, str]):
         with planner_settings(settings):
             yield
         return
-    with raw.pipeline(), connection.cursor() as cursor:
+    # Django's error wrapper around the pipeline too: its Sync, at the end, may fail (a
+    # connection lost) outside any cursor's execute.
+    with connection.wrap_database_errors, raw.pipeline(), connection.cursor() as cursor:
         cursor.execute(_set_config(settings))
         yield
 
