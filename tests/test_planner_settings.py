@@ -60,3 +60,10 @@ def test_planner_settings_still_give_their_own_transaction():
         assert [current(name) for name in SETTINGS] == ["off", "off"]
     assert not connection.in_atomic_block
     assert [current(name) for name in SETTINGS] == ["on", "on"]
+
+
+def test_an_exception_before_any_statement_inside_leaves_the_connection_as_it_was():
+    with pytest.raises(ValueError), reading_with_planner_settings(SETTINGS):
+        raise ValueError("the caller's own")
+    assert not pipelined()
+    assert [current(name) for name in SETTINGS] == ["on", "on"]
