@@ -264,8 +264,8 @@ class _Run:
 @dataclass(frozen=True)
 class _Part:
     """One model of a row, the queried one or one reached by select_related: its columns
-    [start, stop), the attributes they set, and how it is cached on the instance it was
-    reached from (`cache`) and that one on it (`cache_back`, for a one-to-one)."""
+    [start, stop), the attributes they set, and select_related's setters that cache it
+    on the instance it was reached from (`cache`) and that one on it (`cache_back`)."""
 
     model: type
     start: int
@@ -280,7 +280,7 @@ class _Part:
 def _part(klass_info: dict, select: list) -> _Part | None:
     model = klass_info["model"]
     if klass_info.get("from_parent") or model.__init__ is not Model.__init__:
-        return None  # inherited parent columns in another order, or a model that builds itself
+        return None
     if model.from_db.__func__ is not Model.from_db.__func__:
         return None
     if signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model):
@@ -295,11 +295,9 @@ def _part(klass_info: dict, select: list) -> _Part | None:
     parts = []
     for related in klass_info.get("related_klass_infos", []):
         part = _part(related, select)
-        if part is None or related.get("reverse"):
+        if part is None:
             return None
-        field = related["field"]
-        cache_back = field.remote_field.set_cached_value if field.unique else None
-        parts.append(dataclasses.replace(part, cache=field.set_cached_value, cache_back=cache_back))
+        parts.append(dataclasses.replace(part, cache=related["local_setter"], cache_back=related["remote_setter"]))
     return _Part(model, start, stop, attnames, attnames.index(model._meta.pk.attname), tuple(parts))
 
 
@@ -324,8 +322,9 @@ class Instances:
     a request (3.38 to 2.84 ms), about 30 us a row.
 
     `plan` answers None (Django's iterable is used) for what is not a plain select of
-    concrete columns and forward relations: inherited models, reverse one-to-ones,
-    models with their own `from_db` or listeners of `pre_init`/`post_init`.
+    each model's columns in a row: inherited models (their parent's columns come in
+    another order), models with their own `__init__` or `from_db`, or listeners of
+    `pre_init`/`post_init`.
     """
 
     root: _Part
@@ -380,7 +379,7 @@ def _instance(part: _Part, row, db: str):
     for child in part.parts:
         related = _instance(child, row, db)
         child.cache(instance, related)
-        if related is not None and child.cache_back is not None:
+        if related is not None:
             child.cache_back(related, instance)
     return instance
 

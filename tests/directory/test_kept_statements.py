@@ -19,7 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from core import prepared
 from directory import selectors
 from directory.filters import PractitionerSearchFilter
-from directory.models import Clinic
+from directory.models import Clinic, ConsultationRequest
 from tests.factories import PractitionerFactory
 from tests.geo import SEATTLE, offset
 
@@ -336,6 +336,8 @@ def kept_statement(params, day=DAY_B):
 
 def loaded(instance):
     """What an instance holds: its loaded values and state, the related instances it caches (the same, in turn)."""
+    if instance is None:
+        return None
     values = {name: value for name, value in vars(instance).items() if name != "_state"}
     point = values.pop("point", None)
     if point is not None:  # a kept row leaves it as the database's text until read
@@ -393,3 +395,25 @@ def test_outside_a_transaction_a_kept_search_answers_as_a_fresh_one_and_leaves_s
     with connection.cursor() as cursor:
         cursor.execute("SHOW enable_sort")
         assert cursor.fetchone() == ("on",)
+
+
+def test_instances_of_an_outer_join_without_a_row_cache_none_as_djangos_iterable_does(listed, django_user_model):
+    listing = listed(*SEATTLE)
+    someone = django_user_model.objects.create_user("someone")
+    for contacted_by in (someone, None):
+        ConsultationRequest.objects.create(
+            practitioner=listing.practitioner,
+            location=listing.location,
+            name="A patient",
+            email="patient@example.com",
+            message="Hello",
+            contacted_by=contacted_by,
+        )
+    queryset = ConsultationRequest.objects.select_related("practitioner", "location__clinic", "contacted_by")
+    queryset = queryset.order_by("id")
+    compiler = queryset.query.get_compiler(using="default")
+    compiler.as_sql()
+    kept = prepared.Instances.plan(compiler).of(compiler, "default")
+    assert [loaded(instance) for instance in kept] == [loaded(instance) for instance in queryset]
+    assert kept[0].contacted_by == someone
+    assert kept[1].contacted_by is None
