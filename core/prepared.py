@@ -321,10 +321,12 @@ class Instances:
     each location's point and reading its ordinates through GEOS cost another 0.54 ms
     a request (3.38 to 2.84 ms), about 30 us a row.
 
-    `plan` answers None (Django's iterable is used) for what is not a plain select of
-    each model's columns in a row: inherited models (their parent's columns come in
-    another order), models with their own `__init__` or `from_db`, or listeners of
-    `pre_init`/`post_init`.
+    The converters of the other columns are kept with the plan: those of fields and
+    expressions, made for any thread. `plan` answers None (Django's iterable is used,
+    which asks for converters on every run) for a geometry that is not a model's
+    column, and for what is not a plain select of each model's columns in a row:
+    inherited models (their parent's columns come in another order), models with
+    their own `__init__` or `from_db`, or listeners of `pre_init`/`post_init`.
     """
 
     root: _Part
@@ -342,12 +344,16 @@ class Instances:
         expressions = [column[0] for column in select[: compiler.col_count]]
         if compiler.has_composite_fields(expressions):
             return None
-        converters = tuple(
-            (position, tuple(functions), expression)
-            for position, (functions, expression) in compiler.get_converters(expressions).items()
-            if not (isinstance(expression, Col) and isinstance(expression.target, GeometryField))
-        )
-        return cls(root, tuple(compiler.annotation_col_map.items()), converters)
+        columns = set(_columns(root))
+        converters = []
+        for position, (functions, expression) in compiler.get_converters(expressions).items():
+            if isinstance(expression.output_field, GeometryField):
+                if not (isinstance(expression, Col) and position in columns):
+                    # PostGIS's converter reads with its thread's WKB reader: it cannot be kept.
+                    return None
+                continue  # a model's geometry, left as the database's text (above)
+            converters.append((position, tuple(functions), expression))
+        return cls(root, tuple(compiler.annotation_col_map.items()), tuple(converters))
 
     def of(self, compiler, using: str) -> list:
         connection = compiler.connection
@@ -366,6 +372,13 @@ class Instances:
                     setattr(instance, name, row[position])
                 instances.append(instance)
         return instances
+
+
+def _columns(part: _Part):
+    """The positions of the columns that set a model's attributes."""
+    yield from range(part.start, part.stop)
+    for child in part.parts:
+        yield from _columns(child)
 
 
 def _instance(part: _Part, row, db: str):

@@ -12,6 +12,7 @@ import itertools
 
 import pytest
 from django.db import connection
+from django.db.models import F
 from django.db.models.signals import post_init
 from django.http import QueryDict
 from django.test.utils import CaptureQueriesContext
@@ -417,3 +418,15 @@ def test_instances_of_an_outer_join_without_a_row_cache_none_as_djangos_iterable
     assert [loaded(instance) for instance in kept] == [loaded(instance) for instance in queryset]
     assert kept[0].contacted_by == someone
     assert kept[1].contacted_by is None
+
+
+def test_a_geometry_that_is_not_a_models_column_is_left_to_djangos_iterable(listed):
+    listed(*SEATTLE)
+    queryset = selectors.listing_search_base().annotate(where=F("location__point")).order_by("id")
+    compiler = queryset.query.get_compiler(using="default")
+    compiler.as_sql()
+    assert prepared.Instances.plan(compiler) is None
+    plain = selectors.listing_search_base().order_by("id")
+    compiler = plain.query.get_compiler(using="default")
+    compiler.as_sql()
+    assert prepared.Instances.plan(compiler) is not None
