@@ -30,7 +30,7 @@ from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Pr
 from django.db.models.functions import RowNumber, Upper
 
 from core import prepared
-from core.db import planner_setting, planner_settings
+from core.db import planner_settings, reading_with_planner_settings
 from core.permissions import is_admin
 
 from .models import (
@@ -138,8 +138,8 @@ def nearest_first_plan(queryset: QuerySet):
     thousands match (5-11 estimated against 1,700-28,000 in bench/search.py
     at 1M practitioners). The planner then fetches and sorts every row in
     the radius instead of walking the index nearest-first and stopping at
-    the page's end. Disabling sorts for this one statement (SET LOCAL, in
-    its own transaction) leaves the index walk as the only plan.
+    the page's end. Disabling sorts for this one statement (set for it only,
+    see reading_with_planner_settings) leaves the index walk as the only plan.
     """
     with nearest_first_plan_for(queryset.query.annotations):
         yield
@@ -151,7 +151,7 @@ def nearest_first_plan_for(annotations):
     if "knn" not in annotations:
         yield
         return
-    with planner_setting("enable_sort", "off"):
+    with reading_with_planner_settings({"enable_sort": "off"}):
         yield
 
 
@@ -260,7 +260,9 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
     vocabulary cache. Written as SQL because the ORM's version (three
     querysets and a union) took longer to build than to run, and
     prefetch_related would take three joined queries and a model instance per
-    term.
+    term. The ids are one array parameter per table (`= ANY`), so every page
+    is one statement, whatever its number of practitioners: with one `%s` an
+    id, psycopg parsed and PostgreSQL planned each count of ids afresh.
     """
     practitioner_ids = sorted(set(practitioner_ids))
     relations = list(VOCABULARIES)
@@ -272,9 +274,9 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
         through = field.remote_field.through._meta
         selects.append(
             f"SELECT {position}, {field.m2m_column_name()}, {field.m2m_reverse_name()} FROM {through.db_table} "
-            f"WHERE {field.m2m_column_name()} IN ({', '.join(['%s'] * len(practitioner_ids))})"
+            f"WHERE {field.m2m_column_name()} = ANY(%s::bigint[])"
         )
-        params.extend(practitioner_ids)
+        params.append(practitioner_ids)
     held = {pid: {relation: set() for relation in relations} for pid in practitioner_ids}
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(selects), params)

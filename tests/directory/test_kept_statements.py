@@ -11,11 +11,16 @@ import datetime
 import itertools
 
 import pytest
+from django.db import connection
+from django.db.models import F
+from django.db.models.signals import post_init
 from django.http import QueryDict
+from django.test.utils import CaptureQueriesContext
 
 from core import prepared
 from directory import selectors
 from directory.filters import PractitionerSearchFilter
+from directory.models import Clinic, ConsultationRequest
 from tests.factories import PractitionerFactory
 from tests.geo import SEATTLE, offset
 
@@ -314,3 +319,114 @@ def test_the_kept_shapes_are_bounded_and_the_older_half_goes_first(api, director
     again = api.get(URL, {"zip": "98101", "limit": "1", "offset": "0"})
     assert again.status_code == 200
     assert len(again.json()["results"]) == 1
+
+
+# --- the instances of a kept statement's rows ----------------------------------
+
+
+def kept_statement(params, day=DAY_B):
+    filterset = fresh(params, day)
+    start, stop = page_bounds(params)
+    statement, queryset = prepared.prepare(
+        lambda inputs: filterset.build(filterset.queryset.all(), inputs)[start:stop],
+        filterset.search_inputs(),
+        "default",
+    )
+    return statement, queryset, filterset.search_inputs()
+
+
+def loaded(instance):
+    """What an instance holds: its loaded values and state, the related instances it caches (the same, in turn)."""
+    if instance is None:
+        return None
+    values = {name: value for name, value in vars(instance).items() if name != "_state"}
+    point = values.pop("point", None)
+    if point is not None:  # a kept row leaves it as the database's text until read
+        values["point"] = bytes(instance.point.ewkb)
+    state = instance._state
+    related = {name: loaded(other) for name, other in state.fields_cache.items()}
+    return (type(instance), values, state.adding, state.db, related, instance.get_deferred_fields())
+
+
+@pytest.mark.parametrize("case", ["near", "every filter", "no place", "a page"])
+def test_a_kept_statements_instances_are_those_djangos_iterable_makes(directory, case):
+    statement, queryset, inputs = kept_statement(PAIRS[case][1])
+    assert statement.instances is not None, "the search's select list is planned"
+    kept = statement.rows(inputs, "default")
+    made = list(queryset)
+    assert kept
+    assert [loaded(instance) for instance in kept] == [loaded(instance) for instance in made]
+    for instance in kept:
+        assert instance.location.point == made[kept.index(instance)].location.point
+        assert instance.location.point.srid == 4326
+        if hasattr(made[0], "distance"):
+            assert instance.distance == made[kept.index(instance)].distance
+
+
+def test_a_model_with_init_listeners_is_left_to_djangos_iterable(directory):
+    def receiver(**kwargs):
+        pass
+
+    post_init.connect(receiver, sender=Clinic)
+    try:
+        statement, _, _ = kept_statement(PAIRS["near"][0])
+    finally:
+        post_init.disconnect(receiver, sender=Clinic)
+    assert statement is not None and statement.instances is None
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_outside_a_transaction_a_kept_search_answers_as_a_fresh_one_and_leaves_sorts_on(api, directory, freeze_today):
+    # As a request runs (no ATOMIC_REQUESTS): the search's planner setting goes in its pipeline.
+    a, b = PAIRS["two filters"]
+    freeze_today(DAY_B)
+    expected = api.get(URL, b)
+    prepared.forget()
+    freeze_today(DAY_A)
+    assert api.get(URL, a).status_code == 200
+    freeze_today(DAY_B)
+    with CaptureQueriesContext(connection) as queries:
+        answered = api.get(URL, b)
+    assert answered.status_code == 200
+    assert answered.content == expected.content
+    assert prepared.kept_shapes() == 1
+    statements = [query["sql"] for query in queries]
+    assert "SELECT set_config('enable_sort', 'off', true)" in statements
+    assert not any(sql.startswith(("SET LOCAL", "SAVEPOINT")) for sql in statements)
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW enable_sort")
+        assert cursor.fetchone() == ("on",)
+
+
+def test_instances_of_an_outer_join_without_a_row_cache_none_as_djangos_iterable_does(listed, django_user_model):
+    listing = listed(*SEATTLE)
+    someone = django_user_model.objects.create_user("someone")
+    for contacted_by in (someone, None):
+        ConsultationRequest.objects.create(
+            practitioner=listing.practitioner,
+            location=listing.location,
+            name="A patient",
+            email="patient@example.com",
+            message="Hello",
+            contacted_by=contacted_by,
+        )
+    queryset = ConsultationRequest.objects.select_related("practitioner", "location__clinic", "contacted_by")
+    queryset = queryset.order_by("id")
+    compiler = queryset.query.get_compiler(using="default")
+    compiler.as_sql()
+    kept = prepared.Instances.plan(compiler).of(compiler, "default")
+    assert [loaded(instance) for instance in kept] == [loaded(instance) for instance in queryset]
+    assert kept[0].contacted_by == someone
+    assert kept[1].contacted_by is None
+
+
+def test_a_geometry_that_is_not_a_models_column_is_left_to_djangos_iterable(listed):
+    listed(*SEATTLE)
+    queryset = selectors.listing_search_base().annotate(where=F("location__point")).order_by("id")
+    compiler = queryset.query.get_compiler(using="default")
+    compiler.as_sql()
+    assert prepared.Instances.plan(compiler) is None
+    plain = selectors.listing_search_base().order_by("id")
+    compiler = plain.query.get_compiler(using="default")
+    compiler.as_sql()
+    assert prepared.Instances.plan(compiler) is not None

@@ -3,9 +3,11 @@ JSON written on the fast path both come from it."""
 
 import pytest
 import yaml
+from django.contrib.gis.geos import Point
 from rest_framework import serializers
 
 from directory import results
+from directory.models import Listing, Location, Practitioner, Profession
 from tests.factories import ClinicFactory, ListingFactory, LocationFactory, PractitionerFactory, point_at
 from tests.geo import SEATTLE
 
@@ -97,3 +99,21 @@ def test_the_serializers_are_made_from_the_declaration():
     assert serializer_class(clinic).data == {"id": 7, "name": "Harbor", "slug": "harbor", "motto": "Needles, gently."}
     assert list(results.PractitionerResultSerializer().fields) == list(results.PRACTITIONER_RESULT)
     assert list(results.ClinicResultSerializer().fields) == list(results.CLINIC_RESULT)
+
+
+def test_lon_lat_reads_the_databases_text_as_geos_reads_the_point():
+    for lon, lat in [(-122.3305, 47.6114), (-73.99670000000001, 40.7484), (0.1 + 0.2, -(1 / 3)), (179.999999, -89.5)]:
+        point = Point(lon, lat, srid=4326)
+        parsed, raw = Location(point=point), Location()
+        raw.__dict__["point"] = point.hexewkb.decode()  # as a kept search statement's row leaves it
+        assert results.lon_lat(raw) == results.lon_lat(parsed) == (point.x, point.y)
+        assert raw.point == point  # and GeoDjango still parses it when it is read
+    other = Location()
+    other.__dict__["point"] = Point(1.5, 2.5, srid=3857).hexewkb.decode()
+    assert results.lon_lat(other) == (1.5, 2.5)  # not the search's SRID: read through GEOS
+
+
+@pytest.mark.parametrize("profession", [*Profession.values, ""])
+def test_profession_name_is_what_the_model_displays(profession):
+    listing = Listing(practitioner=Practitioner(profession=profession))
+    assert results.profession_name(listing) == listing.practitioner.get_profession_display()
