@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ["DJANGO_DEBUG"] = "false"
 os.environ.setdefault("DJANGO_SECRET_KEY", "bench-only-not-a-secret")
-# An anonymous client is counted by both the anonymous and the per-user rate (by address).
+# Anonymous clients are counted by the anonymous rate (by address), signed-in users by the per-user one.
 os.environ["THROTTLE_ANON"] = "1000000/minute"
 os.environ["THROTTLE_USER"] = "1000000/minute"
 # The in-process benchmarks time the work itself: no answer kept from an earlier request

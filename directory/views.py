@@ -4,10 +4,11 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import generics, permissions, status
 from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
 from rest_framework.response import Response
-from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 from core.public_cache import PublicCacheMixin
 from core.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
+from core.throttling import SignedInRateThrottle
 from core.views import TodayMixin
 
 from . import selectors, services
@@ -130,7 +131,7 @@ class ConsultationRequestCreateView(generics.GenericAPIView):
     """
 
     permission_classes = [permissions.AllowAny]
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, ScopedRateThrottle]
+    throttle_classes = [AnonRateThrottle, SignedInRateThrottle, ScopedRateThrottle]
     throttle_scope = "consultation_requests"
     serializer_class = ConsultationRequestInputSerializer
 

@@ -10,10 +10,11 @@ from urllib.parse import urlencode
 
 from django.http import FileResponse, HttpResponse
 from rest_framework import exceptions, permissions
-from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
+from rest_framework.throttling import AnonRateThrottle
 from rest_framework.views import APIView
 
 from core import clock
+from core.throttling import SignedInRateThrottle
 
 from . import capability, export, params, resources, search
 from .models import ExportJob
@@ -146,7 +147,7 @@ class ExportView(FhirView):
     """`GET /fhir/$export`: start a bulk export of the public directory (anonymous: it is the
     same public data the search serves); 202 with Content-Location, the job's status URL."""
 
-    throttle_classes = [AnonRateThrottle, UserRateThrottle, ExportStartThrottle]
+    throttle_classes = [AnonRateThrottle, SignedInRateThrottle, ExportStartThrottle]
 
     def get(self, request):
         job = export.export_start(
