@@ -30,7 +30,7 @@ from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Pr
 from django.db.models.functions import RowNumber, Upper
 
 from core import prepared
-from core.db import planner_settings, reading_with_planner_settings
+from core.db import reading_with_planner_settings
 from core.permissions import is_admin
 
 from .models import (
@@ -196,7 +196,7 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     if isinstance(queryset, (ShapedSearch, RangedNameSearch)):
         rows = queryset.fetch(start, stop)
     elif getattr(queryset.query, "sort_in_full", False):
-        with planner_settings(SORTED_IN_FULL_PLAN):
+        with reading_with_planner_settings(SORTED_IN_FULL_PLAN):
             ids = list(queryset.values_list("pk", flat=True)[start:stop])
         page = queryset.all()
         # The page's rows by id alone: the conditions chose them already.
@@ -479,7 +479,7 @@ def listing_candidates(
     if name_below is not None:
         candidates = candidates.filter(practitioner_name__lt=name_below)
     limit = NAMED_LISTINGS_LIMIT if origin is None else NAMED_LISTINGS_NEAR_LIMIT
-    with planner_settings(CANDIDATES_PLAN):
+    with reading_with_planner_settings(CANDIDATES_PLAN):
         ids = list(candidates.order_by().values_list("pk", flat=True)[: limit + 1])
     return None if len(ids) > limit else sorted(ids)
 
