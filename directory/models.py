@@ -293,10 +293,11 @@ class Listing(models.Model):
             # The name search's candidates: see names_key.
             GinIndex(OpClass(names_key(), name="gin_trgm_ops"), name="listing_names_trgm"),
             GinIndex(OpClass(Upper(names_key()), name="gin_trgm_ops"), name="listing_upper_names_trgm"),
-            # A name search without a place reads the candidates in the first names of
-            # the alphabet only (selectors.RangedNameSearch): this index's bitmap of a
-            # range of names, ANDed with the trigram indexes'.
-            models.Index(fields=["practitioner_name"], name="listing_practitioner_name"),
+            # A search without a place comes in this order: walked through this index,
+            # and a name search reads the candidates in the first names of the alphabet
+            # only (selectors.RangedNameSearch): its bitmap of a range of names, ANDed
+            # with the trigram indexes'.
+            models.Index(fields=["practitioner_name", "id"], name="listing_practitioner_name"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["practitioner", "location"], name="listing_unique_practitioner_location"),

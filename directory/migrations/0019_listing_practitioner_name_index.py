@@ -1,9 +1,10 @@
-"""An index on the listing's copy of its practitioner's name, for the name search without a place.
+"""An index on the listing's copy of its practitioner's name (then id), for the searches
+without a place.
 
-Such a search lists the candidates of the trigram indexes one range of names at a
-time, from the start of the alphabet, until a range holds the page; the bitmap of a
-range comes from this index. Built CONCURRENTLY, so a live directory keeps taking
-writes meanwhile.
+They come in that order, walked through this index. A name search lists the
+candidates of the trigram indexes one range of names at a time, from the start of
+the alphabet, until a range holds the page; the bitmap of a range comes from this
+index. Built CONCURRENTLY, so a live directory keeps taking writes meanwhile.
 """
 
 from django.contrib.postgres.operations import AddIndexConcurrently
@@ -16,6 +17,6 @@ class Migration(migrations.Migration):
     operations = [
         AddIndexConcurrently(
             model_name="listing",
-            index=models.Index(fields=["practitioner_name"], name="listing_practitioner_name"),
+            index=models.Index(fields=["practitioner_name", "id"], name="listing_practitioner_name"),
         ),
     ]
