@@ -411,12 +411,13 @@ class EqualsAny(Lookup):
 # Surnames name clinics too ("Joshi & Desai Physical Therapy": 671 clinics match
 # "Joshi", 1,035 "Washington"); with a limit of 500 such names walked by name
 # without a place, 400-700 ms each, where reading a range of candidates
-# (RangedNameSearch) takes tens. Near a place the walk nearest first meets them
-# early (15-20 ms), and counting up to 5,000 clinics would cost "physical" 20 ms
-# more than counting up to 500: the lower limit stays there.
+# (RangedNameSearch) takes tens. Near a place counting up to 5,000 clinics cost a
+# clinic word ("physical") 18 ms more than counting up to 500, and up to 1,500 4 ms
+# more; with 500, a surname on a thousand clinics ("Washington": 1,035) walked
+# nearest first where few bear it (285 ms near one ZIP code of the load mix).
 NAMED_LISTINGS_LIMIT = 20_000
 NAMED_CLINICS_LIMIT = 5_000
-NAMED_CLINICS_NEAR_LIMIT = 500
+NAMED_CLINICS_NEAR_LIMIT = 1_500
 # Near a place, only the candidates within the radius are listed: the name indexes'
 # bitmap ANDed with the spatial index's, so only rows that are both are read. At 1M
 # practitioners (name similarity threshold 0.5), "Johnson" has 36,000 candidates
