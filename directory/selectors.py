@@ -196,18 +196,30 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     if isinstance(queryset, (ShapedSearch, RangedNameSearch)):
         rows = queryset.fetch(start, stop)
     elif getattr(queryset.query, "sort_in_full", False):
-        with reading_with_planner_settings(SORTED_IN_FULL_PLAN):
-            ids = list(queryset.values_list("pk", flat=True)[start:stop])
-        page = queryset.all()
-        # The page's rows by id alone: the conditions chose them already.
-        page.query.clear_where()
-        rows = list(page.filter(EqualsAny(F("pk"), ids))) if ids else []
+        rows = rows_by_id(queryset, sorted_page_ids(queryset, start=start, stop=stop))
     else:
         with nearest_first_plan(queryset):
             rows = list(queryset[start:stop])
     if attach is not None:
         attach(rows)
     return rows
+
+
+def sorted_page_ids(queryset: QuerySet, *, start: int, stop: int) -> list[int]:
+    """The ids of rows [start, stop) of a search marked `sorted_in_full`, from a query that
+    joins only what the ordering needs."""
+    with reading_with_planner_settings(SORTED_IN_FULL_PLAN):
+        return list(queryset.values_list("pk", flat=True)[start:stop])
+
+
+def rows_by_id(queryset: QuerySet, ids: list[int]) -> list:
+    """The search's rows with these ids, in their order (sorted_page_ids'), by id alone: the
+    conditions chose them already."""
+    if not ids:
+        return []
+    page = queryset.all()
+    page.query.clear_where()
+    return list(page.filter(EqualsAny(F("pk"), ids)))
 
 
 def _fetch_nearest_first(queryset: QuerySet) -> list:
@@ -559,9 +571,11 @@ class RangedNameSearch:
             ids = listing_candidates(self.text, qualified_only=self.qualified_only, name_below=below)
             if ids is None:
                 return fetch_page(self.search(None), start=start, stop=stop)
-            page = fetch_page(self.search(ids), start=start, stop=stop)
+            search = self.search(ids)
+            # The page's rows are read once a range holds them all.
+            page = sorted_page_ids(search, start=start, stop=stop)
             if below is None or len(page) == stop - start:
-                return page
+                return rows_by_id(search, page)
             found = start + len(page) if page else 0
             wanted = rows * stop * 1.5 / found if found else rows * 16
             rows = next((longer for longer in ladder if longer >= wanted), None)
