@@ -297,7 +297,7 @@ class Listing(models.Model):
             # and a name search reads the candidates in the first names of the alphabet
             # only (selectors.RangedNameSearch): its bitmap of a range of names, ANDed
             # with the trigram indexes'.
-            models.Index(fields=["practitioner_name", "id"], name="listing_practitioner_name"),
+            models.Index(fields=["practitioner_name"], name="listing_practitioner_name"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["practitioner", "location"], name="listing_unique_practitioner_location"),

@@ -335,8 +335,8 @@ def listing_search_base() -> QuerySet[Listing]:
 def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None, sort: bool = False) -> QuerySet[Listing]:
     """One listing per practitioner: the nearest matching one, nearest first (`sort`: see nearest_per_group).
 
-    Without a place, by the listing's copy of its practitioner's name (then id), walked
-    through the listings' own index on it (listing_practitioner_name) or sorted: walking
+    Without a place, by the listing's copy of its practitioner's name, then id, walked
+    through the listings' own index on the name (listing_practitioner_name) or sorted: walking
     the practitioners' name index and each one's listings by a join took a name search
     for "Xu" 204-300 ms, the listings' index 130-183 ms.
     """
