@@ -1,7 +1,7 @@
 """Benchmark `seed_demo --flush` (with credentials, the default): wall seconds per stage.
 
     DATABASE_URL=postgis://... python bench/seed.py [--practitioners 1000000] [--seed 1]
-        [--today 2026-12-04] [--without-requalify]
+        [--today 2026-12-04] [--without-requalify] [--statements N]
 
 DESTROYS the directory data and credentials in that database (seed_demo
 --flush). Prints seed_demo's own report: row counts, then seconds per stage
@@ -13,6 +13,9 @@ busy the other processes were, the two CPU figures are the steadier
 measure: on two idle cores the wall time lies between the larger of them
 (Python and PostgreSQL fully overlapped) and their sum.
 
+--statements N prints the N slowest statements the seed ran (the index and
+constraint builds among them), timed around Django's cursor.
+
 --without-requalify replaces credentials.services.practitioners_requalify_between by
 a no-op for the run, to time everything else on its own: the requalification
 is its own piece of work (bench/README.md, "Requalification writes"), and the
@@ -23,6 +26,7 @@ qualified days: do not use such a database for anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime
 import os
 import time
@@ -31,6 +35,7 @@ from unittest import mock
 import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
+from scan import StatementTimer  # noqa: E402
 
 
 def backend_cpu_seconds(pid: int) -> float:
@@ -46,17 +51,23 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--today", type=datetime.date.fromisoformat, default=datetime.date(2026, 12, 4))
     parser.add_argument("--without-requalify", action="store_true")
+    parser.add_argument(
+        "--statements", type=int, default=0, help="print the N slowest statements (index builds, constraints...)"
+    )
     args = parser.parse_args()
 
     options = {"practitioners": args.practitioners, "seed": args.seed, "today": args.today, "flush": True}
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
+    timer = StatementTimer()
     began_wall, began_cpu, began_db = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
-    if args.without_requalify:
-        with mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)):
-            call_command("seed_demo", **options)
-    else:
+    with contextlib.ExitStack() as stack:
+        if args.statements:
+            stack.enter_context(connection.execute_wrapper(timer))
+            stack.enter_context(timer.commits())
+        if args.without_requalify:
+            stack.enter_context(mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)))
         call_command("seed_demo", **options)
     wall, cpu = time.perf_counter() - began_wall, time.process_time() - began_cpu
     db = backend_cpu_seconds(backend) - began_db
@@ -65,6 +76,10 @@ def main():
         f"{args.practitioners:,} practitioners, seed {args.seed}, {requalify}: {wall:.1f} s wall; "
         f"CPU {cpu:.1f} s Python, {db:.1f} s PostgreSQL; load average {os.getloadavg()[0]:.1f}"
     )
+    if args.statements:
+        print(f"The {args.statements} slowest statements:")
+        for seconds, sql in sorted(timer.timings, reverse=True)[: args.statements]:
+            print(f"    {seconds:6.2f} s  {sql[:150]}")
 
 
 if __name__ == "__main__":
