@@ -254,7 +254,10 @@ class Listing(models.Model):
     # When what a directory client syncs of this listing last changed: set on every save,
     # and by the services that write listings in bulk (their qualified days, their point);
     # the nightly scan sets it on listings whose qualification lapsed or began that day.
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
+    # Not indexed: nothing reads it alone (the FHIR PractitionerRole's _lastUpdated takes
+    # the greatest of three), and without the index the nightly scan's marks are HOT
+    # updates (migration 0020).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
     # Copies for the search's filters (see the docstring); arrays of the terms' ids, sorted.
     specialty_ids = ArrayField(
         models.IntegerField(), default=list, db_default=Value([], ArrayField(models.IntegerField()))
