@@ -565,7 +565,7 @@ class RangedNameSearch:
         if name_search_walks(self.text):
             return fetch_page(self.search(None), start=start, stop=stop)
         ladder = iter(NAME_RANGE_ROWS)
-        rows = next(ladder)
+        rows = next(ladder, None)  # no ranges: the whole list
         while True:
             below = None if rows is None else name_range_end(rows)
             ids = listing_candidates(self.text, qualified_only=self.qualified_only, name_below=below)

@@ -360,3 +360,8 @@ def test_ranges_ended_by_names_since_changed_still_give_the_reference(api, direc
         added[2].practitioner.slug,
     ]
     assert pages(api, "Nguyen", near=False, limit=1) == expected
+
+
+def test_without_ranges_the_whole_list_gives_the_pages(api, directory, monkeypatch, today):
+    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", ())
+    assert pages(api, "Nguyen", near=False, limit=1) == reference("Nguyen", near=False, today=today)
