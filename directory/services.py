@@ -199,6 +199,29 @@ def listings_refresh_filters(
         return cursor.rowcount
 
 
+def listings_refresh_hours(*, practitioner_ids: Iterable[int]) -> int:
+    """Copy these practitioners' verified training hours to their listings (the search's
+    min_training_hours filter), only where the copy differs; returns the listings written.
+
+    The narrow sibling of listings_refresh_filters for a change of the hours alone (the
+    nightly scan's, after training records lapse): that one recomputes every copy (terms,
+    names, the location's and the clinic's facts) of each listing, 29.2 s for a year of
+    lapses at 5M credentials (bench/scan.py). One array parameter, whatever its length.
+    """
+    ids = sorted(set(practitioner_ids))
+    if not ids:
+        return 0
+    listing, practitioner = Listing._meta.db_table, Practitioner._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {listing} l SET verified_training_hours = p.verified_training_hours FROM {practitioner} p"
+            " WHERE l.practitioner_id = ANY(%s) AND p.id = l.practitioner_id"
+            " AND l.verified_training_hours IS DISTINCT FROM p.verified_training_hours",
+            [ids],
+        )
+        return cursor.rowcount
+
+
 # --- clinics and members ----------------------------------------------------
 
 

@@ -52,6 +52,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import clock
+from directory import services as directory_services
 from directory.models import Listing, Practitioner
 from directory.selectors import clinic_member_emails
 
@@ -308,21 +309,10 @@ def _mark_changed(day: datetime.date, since: datetime.date) -> int:
     )
     listings.update(updated_at=now)
     expired.update(updated_at=now)
-    # Their listings' copy of the hours (the search's min_training_hours) follows: one
-    # array parameter, whatever its length. Only that copy, and only where it differs:
-    # the hours are the one source the scan moves, and the general
-    # listings_refresh_filters recomputed every copy (terms, names, the location's and
-    # the clinic's facts) of each of their listings, 29.2 s a year ahead (bench/scan.py).
+    # Their listings' copy of the hours (the search's min_training_hours) follows: only
+    # that copy, and only where it differs.
     refreshed = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
-    if refreshed:
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {_table(Listing)} l SET verified_training_hours = p.verified_training_hours"
-                f" FROM {_table(Practitioner)} p"
-                " WHERE l.practitioner_id = ANY(%s) AND p.id = l.practitioner_id"
-                " AND l.verified_training_hours IS DISTINCT FROM p.verified_training_hours",
-                [sorted(refreshed)],
-            )
+    directory_services.listings_refresh_hours(practitioner_ids=refreshed)
     return len(refreshed)
 
 
