@@ -332,17 +332,20 @@ class PractitionerSearchFilter(PlaceFilterSet):
     # row. Either way the names checked are the listing's own copies.
     named = None
 
+    @property
+    def qualified_only(self) -> bool:
+        """Only listings qualified today: unless include_unqualified=true."""
+        return not self.form.cleaned_data.get("include_unqualified")
+
     def filter_name(self, queryset, name, value):
-        self.named = selectors.named_listing_ids(
-            value, origin=self.origin, qualified_only=not self.form.cleaned_data.get("include_unqualified")
-        )
+        self.named = selectors.named_listing_ids(value, origin=self.origin, qualified_only=self.qualified_only)
         matches = selectors.listing_name_matches(value)
         if self.named is None:
             return queryset.filter(matches)
         return queryset.filter(selectors.EqualsAny(F("pk"), self.named), matches)
 
     def filter_queryset(self, queryset):
-        if not self.form.cleaned_data.get("include_unqualified"):
+        if self.qualified_only:
             queryset = queryset.qualified_on(self.today)
         return super().filter_queryset(queryset)
 
@@ -400,7 +403,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
         if text and self.origin is None:
             return selectors.RangedNameSearch(
                 text=text,
-                qualified_only=not self.form.cleaned_data.get("include_unqualified"),
+                qualified_only=self.qualified_only,
                 search=self.narrowed_by_name,
             )
         if text:
