@@ -27,6 +27,8 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/practitioners/"
 NEAR = f"{SEATTLE[0]},{SEATTLE[1]}"
 ORIGIN = point_at(*SEATTLE)
+# Ranges of names a few listings long (the fixture has 14), for a search without a place.
+FEW_LISTINGS = (3, 6, 10, 13)
 
 
 @pytest.fixture(params=["by_id", "walk", "ranges"])
@@ -39,7 +41,7 @@ def route(request, monkeypatch):
         monkeypatch.setattr(selectors, "NAMED_LISTINGS_LIMIT", -1)
         monkeypatch.setattr(selectors, "NAMED_LISTINGS_NEAR_LIMIT", -1)
     if request.param == "ranges":
-        monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+        monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", FEW_LISTINGS)
     return "by_id" if request.param == "ranges" else request.param
 
 
@@ -320,7 +322,7 @@ def test_a_text_without_a_word_of_three_letters_walks(text, walks):
 
 
 def test_without_a_place_the_first_range_holding_the_page_gives_it(api, directory, monkeypatch, today):
-    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", FEW_LISTINGS)
     ranges = []
     listing_candidates = selectors.listing_candidates
 
@@ -330,12 +332,12 @@ def test_without_a_place_the_first_range_holding_the_page_gives_it(api, director
 
     monkeypatch.setattr(selectors, "listing_candidates", spy)
     names = sorted(Listing.objects.values_list("practitioner_name", flat=True))
-    ends = {names[rows] for rows in (3, 6, 10, 13)}
+    ends = {names[rows] for rows in FEW_LISTINGS}
     # The first page (and the one row that tells whether there is a next page) is among
     # the listings named before the 3rd in name order: two Anh Nguyens and Bao.
     rows = api.get(URL, {"q": "Nguyen", "limit": 1}).json()["results"]
     assert [(row["slug"], row["location"]["id"]) for row in rows] == reference("Nguyen", near=False, today=today)[:1]
-    assert ranges == [names[3]]
+    assert ranges == [names[FEW_LISTINGS[0]]]
     # Page by page, later pages need longer ranges, then the whole list: the same rows.
     ranges.clear()
     assert pages(api, "Nguyen", near=False, limit=1) == reference("Nguyen", near=False, today=today)
@@ -346,7 +348,7 @@ def test_without_a_place_the_first_range_holding_the_page_gives_it(api, director
 def test_ranges_ended_by_names_since_changed_still_give_the_reference(api, directory, monkeypatch, today):
     """The names ending the ranges are remembered for a while; a listing added or renamed
     meanwhile moves which range holds a page, never the result."""
-    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", (3, 6, 10, 13))
+    monkeypatch.setattr(selectors, "NAME_RANGE_ROWS", FEW_LISTINGS)
     assert pages(api, "Nguyen", near=False) == reference("Nguyen", near=False, today=today)
     added = [
         ListingFactory(practitioner=PractitionerFactory(name=name), location=at(metres, 200))
