@@ -7,7 +7,10 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self):
-        from . import public_cache
+        from . import lookups, public_cache
+
+        # icontains and its kin as ILIKE, served by the names' trigram indexes.
+        lookups.register()
 
         # Every connection's writes to the directory's tables make the kept public answers stale.
         connection_created.connect(public_cache.install, dispatch_uid="public-cache-watch-writes")

@@ -17,7 +17,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex, GistIndex, OpClass
 from django.core.exceptions import ValidationError
 from django.db.models import F, Q, TextField, Value
-from django.db.models.functions import Concat, Now, Upper
+from django.db.models.functions import Concat, Now
 
 from . import geocoding
 from .states import USState
@@ -188,17 +188,17 @@ class Practitioner(TimeStamped):
 
 def names_key() -> Concat:
     """A listing's names as one text, `practitioner_name / clinic_name`, for the name
-    search's two trigram indexes: on this text (word similarity) and on its upper-case
-    form (substring).
+    search's trigram index, which serves both halves of the match (substring and word
+    similarity).
 
     The name search matches a text against each name by substring
-    (`UPPER(name) LIKE UPPER('%text%')`) or pg_trgm word similarity
+    (`name ILIKE '%text%'`, core.lookups) or pg_trgm word similarity
     (`name %> text`). The joined names match wherever either name does, so
-    the indexes find a superset of the matching listings, which the search
+    the index finds a superset of the matching listings, which the search
     then checks with the exact condition on the copies themselves:
 
-    - UPPER works character by character, so the upper-cased text holds
-      each upper-cased name, and a substring of either is one of it;
+    - a substring of either name is one of the joined text, and ILIKE
+      folds the case of each character on its own;
     - pg_trgm splits text into words at the separator, so the text's
       trigrams are each name's in order, and word similarity (the best run
       of the text's trigrams against the searched words, found by a scan
@@ -206,10 +206,7 @@ def names_key() -> Concat:
       concatenation than over a part.
 
     tests/directory/test_name_search_copies.py checks both claims against
-    PostgreSQL itself. Two parts, not also the upper-cased names in one text
-    (one index would do for both halves): word similarity over it cost
-    10 us a row against 4.4 here, and the misspelt search rechecks every
-    candidate. An expression, not a column: the indexes hold it, the
+    PostgreSQL itself. An expression, not a column: the index holds it, the
     listing's row only the two names.
     """
     return Concat(F("practitioner_name"), Value(" / "), F("clinic_name"), output_field=TextField())
@@ -295,7 +292,6 @@ class Listing(models.Model):
             models.Index(fields=["qualified_from"], name="listing_qualified_from"),
             # The name search's candidates: see names_key.
             GinIndex(OpClass(names_key(), name="gin_trgm_ops"), name="listing_names_trgm"),
-            GinIndex(OpClass(Upper(names_key()), name="gin_trgm_ops"), name="listing_upper_names_trgm"),
             # A search without a place comes in this order: walked through this index,
             # and a name search reads the candidates in the first names of the alphabet
             # only (selectors.RangedNameSearch): its bitmap of a range of names, ANDed

@@ -27,10 +27,11 @@ from django.contrib.gis.measure import D
 from django.contrib.postgres.lookups import TrigramWordSimilar
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Prefetch, Q, QuerySet, Value, Window
-from django.db.models.functions import RowNumber, Upper
+from django.db.models.functions import RowNumber
 
 from core import prepared
 from core.db import reading_with_planner_settings
+from core.lookups import ILikeContains
 from core.permissions import is_admin
 
 from .models import (
@@ -348,12 +349,12 @@ def listing_search(queryset: QuerySet[Listing], *, origin: Origin | None, sort: 
 
 def name_matches(fields: list[str], text: str) -> Q:
     """A typo-tolerant match of text against any of the name fields: substring (`icontains`,
-    which Django writes as UPPER(name) LIKE UPPER(...)) or pg_trgm word similarity.
+    written as `name ILIKE '%text%'`, core.lookups) or pg_trgm word similarity.
 
     Every substring test comes first: it costs a tenth of a word similarity,
     and PostgreSQL stops at the first test that holds. The clinic search
-    runs it on the clinics' names, served by their GIN trigram indexes
-    (migrations 0003 and 0016); the practitioner search on the listing's
+    runs it on the clinics' names, served by their GIN trigram index
+    (migration 0003); the practitioner search on the listing's
     copies of its practitioner's and clinic's names, after
     `named_listing_ids` or within a walk (see `listing_name_matches`).
     """
@@ -375,24 +376,11 @@ def listing_name_matches(text: str) -> Q:
     return name_matches(LISTING_NAMES, text)
 
 
-class UpperContains(Lookup):
-    """`lhs LIKE UPPER('%text%')`: the right-hand side of Django's `icontains` (the same
-    escaped pattern, upper-cased by PostgreSQL) against an upper-cased text, written so
-    the index on that text serves it (see models.names_key)."""
-
-    lookup_name = "upper_contains"
-    prepare_rhs = False
-
-    def as_sql(self, compiler, connection):
-        lhs, params = self.process_lhs(compiler, connection)
-        return f"{lhs} LIKE UPPER(%s)", (*params, f"%{connection.ops.prep_for_like_query(self.rhs)}%")
-
-
 def listing_names_candidates(text: str) -> Q:
     """A superset of the listings `listing_name_matches` matches, served by the listings'
-    two trigram indexes (a BitmapOr; see models.names_key)."""
+    trigram index (a BitmapOr of its two conditions; see models.names_key)."""
     key = names_key()
-    return Q(UpperContains(Upper(key), text)) | Q(TrigramWordSimilar(key, text))
+    return Q(ILikeContains(key, text)) | Q(TrigramWordSimilar(key, text))
 
 
 class EqualsAny(Lookup):
