@@ -7,8 +7,9 @@ DESTROYS the directory data and credentials in that database (seed_demo
 --flush). Prints seed_demo's own report: row counts, then seconds per stage
 (clinics ... credentials, indexes, analyze, requalify, vacuum, screening),
 this process's CPU seconds and those of its PostgreSQL backend (read from
-/proc: the database must run on this machine; parallel index-build workers
-are not counted). On a shared machine, where the wall time mostly says how
+/proc: the database must run on this machine; the index builds after the
+load run in connections of their own, two at a time by default
+(`--index-builders`), and their CPU is not counted). On a shared machine, where the wall time mostly says how
 busy the other processes were, the two CPU figures are the steadier
 measure: on two idle cores the wall time lies between the larger of them
 (Python and PostgreSQL fully overlapped) and their sum.
@@ -37,6 +38,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from scan import StatementTimer  # noqa: E402
 
+from portal.demo import sinks  # noqa: E402
+
 
 def backend_cpu_seconds(pid: int) -> float:
     """utime + stime of a process on this machine, from /proc/<pid>/stat."""
@@ -45,18 +48,38 @@ def backend_cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def timed_build(timer: StatementTimer):
+    """sinks._build, timed into `timer`: the builds after the load run in threads of their own,
+    each with its own connection, which the wrapper on this thread's connection does not see."""
+    build = sinks._build
+
+    def timed(statement):
+        began = time.perf_counter()
+        build(statement)
+        timer.timings.append((time.perf_counter() - began, f"[builder] {statement.sql}"))
+
+    return timed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practitioners", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--today", type=datetime.date.fromisoformat, default=datetime.date(2026, 12, 4))
     parser.add_argument("--without-requalify", action="store_true")
+    parser.add_argument("--index-builders", type=int, default=2, help="seed_demo --index-builders (default 2)")
     parser.add_argument(
         "--statements", type=int, default=0, help="print the N slowest statements (index builds, constraints...)"
     )
     args = parser.parse_args()
 
-    options = {"practitioners": args.practitioners, "seed": args.seed, "today": args.today, "flush": True}
+    options = {
+        "practitioners": args.practitioners,
+        "seed": args.seed,
+        "today": args.today,
+        "flush": True,
+        "index_builders": args.index_builders,
+    }
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
@@ -66,6 +89,7 @@ def main():
         if args.statements:
             stack.enter_context(connection.execute_wrapper(timer))
             stack.enter_context(timer.commits())
+            stack.enter_context(mock.patch("portal.demo.sinks._build", timed_build(timer)))
         if args.without_requalify:
             stack.enter_context(mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)))
         call_command("seed_demo", **options)

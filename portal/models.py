@@ -1,4 +1,5 @@
-"""Records of the composition layer: roster imports run as jobs."""
+"""Records of the composition layer: roster imports run as jobs, and the demo load's index
+builds still to run."""
 
 from django.conf import settings
 from django.db import models
@@ -40,3 +41,25 @@ class RosterImport(models.Model):
 
     def __str__(self):
         return f"Roster import {self.pk} for {self.clinic} ({self.status})"
+
+
+class DeferredSchemaStatement(models.Model):
+    """An index or constraint the demo load set aside and has not built again yet.
+
+    `seed_demo` commits the rows first and then builds the indexes two at a
+    time, each in its own connection (portal.demo.sinks). The statements are
+    written here in the load's transaction, and each one's row is deleted in
+    the transaction that builds it: a seed stopped between the two leaves
+    here exactly what is missing, and the next seed builds it first.
+    """
+
+    table = models.CharField(max_length=63)
+    sql = models.TextField()
+    # Indexes before the constraints that may rely on them.
+    constraint = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["constraint", "id"]
+
+    def __str__(self):
+        return self.sql

@@ -25,9 +25,11 @@ generated credentials (credentials.services.practitioners_requalify).
 
 Rows are loaded with COPY (psycopg 3), one statement per table and stage,
 while the tables' foreign keys, unique constraints and secondary indexes
-are set aside and then rebuilt from PostgreSQL's own definitions of them,
-all in one transaction (`CopySink.loading`); `seed_demo --flush` empties
-the tables in that transaction too, so COPY writes the rows already frozen.
+are set aside and then rebuilt from PostgreSQL's own definitions of them
+(`CopySink.loading`): at the end of the load's transaction, or, as
+`seed_demo` does, recorded in it and built two at a time once it has
+committed (`restore_deferred`); `seed_demo --flush` empties the tables in
+that transaction too, so COPY writes the rows already frozen.
 The package's rooms: `data` (what the generator draws from), `geography`
 (where clinics go), `sinks` (COPY and the load), `stages` (the pipeline),
 `credentials` (licenses, certifications and training for the seeded
@@ -37,7 +39,7 @@ before a new seed).
 
 from .flush import flush_directory, flushed_tables
 from .geography import ANCHOR_ZIPS, haversine_km, zip_table
-from .sinks import CopySink, Sink, default_sink, directory_tables
+from .sinks import CopySink, Sink, default_sink, directory_tables, restore_deferred
 from .stages import STAGES, SeedContext, SeedResult, demo_qualification, seed
 
 __all__ = [
@@ -53,6 +55,7 @@ __all__ = [
     "flush_directory",
     "flushed_tables",
     "haversine_km",
+    "restore_deferred",
     "seed",
     "zip_table",
 ]

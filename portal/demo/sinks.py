@@ -3,15 +3,19 @@ set aside while loading, then fresh planner statistics."""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 
 from django.contrib.gis.db.models import GeometryField
 from django.db import connection, transaction
 from psycopg.copy import QueuedLibpqWriter
+from tqdm import tqdm
 
 from directory.models import Clinic, Language, Listing, Location, Practitioner, Specialty, Technique
+from portal.models import DeferredSchemaStatement
 
 # --------------------------------------------------------------------------
 # Sinks: where the rows go
@@ -43,6 +47,10 @@ class Sink:
 
     def finish(self, tables: Sequence[str] = ()) -> None:
         """Bring planner statistics up to date after loading."""
+
+    def compact(self, tables: Sequence[str]) -> None:
+        """Inside `loading`: drop the row versions this load replaced in `tables` (nothing to
+        do by default)."""
 
 
 @dataclass(frozen=True)
@@ -105,8 +113,9 @@ class CopySink(Sink):
     otherwise wait for has nothing left to do.
     """
 
-    def __init__(self, *, truncated: Iterable[str] = ()):
+    def __init__(self, *, truncated: Iterable[str] = (), record_restores: bool = False):
         self.truncated = set(truncated)
+        self.record_restores = record_restores
 
     def reserve_ids(self, model, count):
         table = model._meta.db_table
@@ -167,8 +176,7 @@ class CopySink(Sink):
     @contextmanager
     def loading(self, tables):
         """Drop the tables' foreign keys, unique constraints and secondary indexes, and build
-        them again once everything is loaded, all in one transaction (so a failed load
-        leaves the schema as it was).
+        them again once everything is loaded.
 
         Maintained row by row, every COPY row fired a foreign-key check per
         reference and updated up to eight indexes (two of them trigram GIN);
@@ -177,20 +185,60 @@ class CopySink(Sink):
         CPU for a 100,000-practitioner seed went from 31.9 s to 11.2 s
         (bench/README.md, `bench/seed.py`); the builds are now the larger
         part of what is left.
+
+        The builds run at the end of the load's transaction, so a failed load
+        leaves the schema as it was. With `record_restores`, the transaction
+        records the statements (DeferredSchemaStatement) instead, for the
+        caller to build once it has committed, several at a time, each in its
+        own connection (`restore_deferred`, as seed_demo does): a GIN or GiST
+        build uses one core, and the machine has more. A failed load still
+        leaves everything as it was; a stop during the builds leaves the rows
+        loaded and the statements not yet built recorded, and the next load
+        builds them first.
         """
         with transaction.atomic(savepoint=False):
-            deferred = [deferred_schema(table) for table in tables]
+            restore_deferred()
+            deferred = [(table, deferred_schema(table)) for table in tables]
             with connection.cursor() as cursor:
                 # Index builds sort in memory rather than in temporary files.
-                cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
-                for item in deferred:
+                cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+                for _, item in deferred:
                     for sql in item.drops:
                         cursor.execute(sql)
             yield
-            with connection.cursor() as cursor:
-                for item in deferred:
-                    for sql in item.restores:
-                        cursor.execute(sql)
+            if self.record_restores:
+                DeferredSchemaStatement.objects.bulk_create(
+                    DeferredSchemaStatement(table=table, sql=sql, constraint=sql.startswith("ALTER TABLE"))
+                    for table, item in deferred
+                    for sql in item.restores
+                )
+            else:
+                with connection.cursor() as cursor:
+                    for _, item in deferred:
+                        for sql in item.restores:
+                            cursor.execute(sql)
+
+    def compact(self, tables):
+        """Rewrite each of `tables` emptied in this transaction with its live rows only.
+
+        Requalification rewrites nearly every listing after the load, and an index
+        built later in the same transaction indexes the replaced versions too, which
+        no one else has ever seen: the listings' trigram index took 19.7 s to build
+        in the seed against 9.3 s on the settled table (bench/seed.py). Copied
+        aside, emptied (a new, empty file; the old one with its dead versions goes
+        at commit) and copied back, the table holds each listing once. Only a
+        table emptied in this transaction, which holds nothing but this load's rows,
+        and that no other table's foreign key points at.
+        """
+        quote = connection.ops.quote_name
+        with connection.cursor() as cursor:
+            for table in tables:
+                if table not in self.truncated or not connection.in_atomic_block:
+                    continue
+                cursor.execute(f"CREATE TEMPORARY TABLE seed_compacted ON COMMIT DROP AS TABLE {quote(table)}")
+                cursor.execute(f"TRUNCATE {quote(table)}")
+                cursor.execute(f"INSERT INTO {quote(table)} TABLE seed_compacted")
+                cursor.execute("DROP TABLE seed_compacted")
 
     def finish(self, tables=()):
         # The vocabularies too: they never change enough for autovacuum to
@@ -204,6 +252,67 @@ class CopySink(Sink):
             # did not (and clears what requalification rewrote); it cannot run
             # inside a transaction.
             cursor.execute(f"ANALYZE {names}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {names}")
+
+
+# Each build's sort memory: two at a time fit easily on a machine that seeds a million
+# practitioners; the GIN builds flush their lists less often with more.
+BUILD_MEMORY = "512MB"
+
+
+def _build_cost(statement: DeferredSchemaStatement) -> tuple[int, int]:
+    """Longest first, so the last build to start is a short one: GIN builds take several
+    times as long as a B-tree of the same table, GiST about twice (bench/seed.py)."""
+    sql = statement.sql.upper()
+    weight = 8 if "USING GIN" in sql else 3 if "USING GIST" in sql else 1
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_relation_size(%s::regclass)", [statement.table])
+        (size,) = cursor.fetchone()
+    return (weight * size, -statement.pk)
+
+
+def _build(statement: DeferredSchemaStatement) -> None:
+    """One recorded statement in a connection of its own (this thread's), and its record
+    deleted in the same transaction."""
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+            cursor.execute(statement.sql)
+            DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
+    finally:
+        connection.close()
+
+
+def restore_deferred(*, builders: int = 1, progress: bool = False) -> int:
+    """Build the indexes and constraints a load recorded (DeferredSchemaStatement), indexes
+    first; returns how many.
+
+    `builders` at a time, each in its own connection, when no transaction is
+    open here (the rows they read are committed); otherwise one after another
+    in the open transaction. Every statement is tried; the first failure is
+    raised after the others have run, and what failed stays recorded.
+    """
+    pending = list(DeferredSchemaStatement.objects.all())
+    if not pending:
+        return 0
+    if builders <= 1 or connection.in_atomic_block:
+        for statement in pending:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(statement.sql)
+                DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
+        return len(pending)
+    failures = []
+    bar = tqdm(total=len(pending), desc=f"{'indexes':<13}", unit=" builds", file=sys.stderr, disable=not progress)
+    with bar:
+        for constraints in (False, True):
+            group = sorted((s for s in pending if s.constraint == constraints), key=_build_cost, reverse=True)
+            with ThreadPoolExecutor(max_workers=builders) as pool:
+                for future in as_completed(pool.submit(_build, statement) for statement in group):
+                    if future.exception() is not None:
+                        failures.append(future.exception())
+                    bar.update(1)
+    if failures:
+        raise failures[0]
+    return len(pending)
 
 
 def directory_tables() -> list[str]:

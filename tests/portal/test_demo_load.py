@@ -1,5 +1,7 @@
-"""How seed_demo loads: the schema it sets aside comes back exactly, a failed load leaves
-everything as it was, and the credentials it writes as plain rows obey the models' own rules."""
+"""How seed_demo loads: the schema it sets aside comes back exactly (built in parallel
+connections once the load has committed), a failed load leaves everything as it was, a stop
+during the builds is finished by the next load, and the credentials it writes as plain rows
+obey the models' own rules."""
 
 import datetime
 from unittest import mock
@@ -11,7 +13,9 @@ from django.db import connection
 from credentials.models import Credential, Kind, Status, Verification
 from directory.models import Clinic, Practitioner
 from portal import demo
+from portal.demo import sinks
 from portal.demo.credentials import DEMO_VERIFIER, PENDING_SPREAD_HOURS, credential_tables
+from portal.models import DeferredSchemaStatement
 
 pytestmark = pytest.mark.django_db
 
@@ -64,6 +68,66 @@ def test_a_load_that_fails_leaves_the_directory_and_its_schema_as_they_were():
     assert schema() == before
     assert set(Practitioner.objects.values_list("slug", flat=True)) == practitioners
     assert Clinic.objects.exists()
+
+
+@pytest.fixture
+def rebuilt_after():
+    """Whatever a test leaves unbuilt is built at its end: the builds commit, and later tests
+    share the database."""
+    yield
+    sinks.restore_deferred()
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_committed_load_builds_its_indexes_in_connections_of_their_own(rebuilt_after):
+    before = schema()
+    set_aside = sum(
+        len(sinks.deferred_schema(table).restores) for table in demo.directory_tables() + credential_tables()
+    )
+    connections = []
+    real_build = sinks._build
+
+    def build(statement):
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_backend_pid()")
+            connections.append(cursor.fetchone()[0])
+        real_build(statement)
+
+    with mock.patch("portal.demo.sinks._build", build):
+        seed_demo("--flush", "--index-builders=2")
+
+    assert schema() == before
+    assert not DeferredSchemaStatement.objects.exists()
+    assert len(connections) == set_aside > 20
+    assert len(set(connections)) > 1  # each build in a connection of its own thread
+    assert Practitioner.objects.count() == 60
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_seed_stopped_during_its_builds_is_finished_by_the_next_one(rebuilt_after):
+    before = schema()
+    real_build = sinks._build
+
+    def build(statement):
+        if "listing_names_trgm" in statement.sql:
+            raise RuntimeError("terminating connection due to administrator command")
+        real_build(statement)
+
+    with mock.patch("portal.demo.sinks._build", build):
+        with pytest.raises(RuntimeError, match="administrator command"):
+            seed_demo("--flush", "--index-builders=2")
+
+    # The rows are loaded; only the index whose build stopped is missing, and recorded.
+    assert Practitioner.objects.count() == 60
+    [missing] = DeferredSchemaStatement.objects.all()
+    assert "listing_names_trgm" in missing.sql
+    indexes_now = {name for _, name, _ in schema()[0]}
+    assert {name for _, name, _ in before[0]} - indexes_now == {"listing_names_trgm"}
+
+    seed_demo("--if-empty")  # builds what is recorded, then leaves the directory as it is
+
+    assert schema() == before
+    assert not DeferredSchemaStatement.objects.exists()
 
 
 def credentials_snapshot():

@@ -40,6 +40,13 @@ class Command(BaseCommand):
             help="Skip the credentials (licenses, training, certifications) and keep the stand-in "
             "qualification dates; for loading millions of practitioners quickly.",
         )
+        parser.add_argument(
+            "--index-builders",
+            type=int,
+            default=2,
+            help="Indexes built at a time after the load, each in its own database connection (default 2; "
+            "1 builds them inside the load's transaction).",
+        )
         mode = parser.add_mutually_exclusive_group()
         mode.add_argument(
             "--flush",
@@ -54,13 +61,28 @@ class Command(BaseCommand):
             help="Do nothing (and succeed) if the directory already has clinics or practitioners.",
         )
 
-    def handle(self, *args, practitioners, seed, batch_size, today, flush, if_empty, credentials, verbosity, **options):
+    def handle(
+        self,
+        *args,
+        practitioners,
+        seed,
+        batch_size,
+        today,
+        flush,
+        if_empty,
+        credentials,
+        index_builders,
+        verbosity,
+        **options,
+    ):
         if practitioners < 0:
             raise CommandError("--practitioners must be 0 or more.")
         if seed < 0:
             raise CommandError("--seed must be 0 or more.")
         if batch_size < 1:
             raise CommandError("--batch-size must be at least 1.")
+        if index_builders < 1:
+            raise CommandError("--index-builders must be at least 1.")
 
         began = time.perf_counter()
         today = today or clock.today()
@@ -68,14 +90,17 @@ class Command(BaseCommand):
         if credentials:
             stages, tables = (*stages, seed_credentials), tables + credential_tables()
             settle = (settle_requalify,)
-        # One transaction from the flush to the last index: COPY FREEZE needs the TRUNCATE
-        # in it, and a failed load leaves the directory (and its schema) as it was.
+        # What a seed stopped during its index builds left unbuilt comes first.
+        demo.restore_deferred(builders=index_builders, progress=verbosity > 0)
+        # One transaction from the flush to the last row: COPY FREEZE needs the TRUNCATE
+        # in it, and a failed load leaves the directory (and its schema) as it was. The
+        # indexes are built after it commits, index_builders at a time (CopySink.loading).
         with transaction.atomic():
             if flush:
                 demo.flush_directory()
             elif self.refuse_to_add(if_empty=if_empty, verbosity=verbosity):
                 return
-            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else ())
+            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else (), record_restores=index_builders > 1)
             result = demo.seed(
                 practitioners=practitioners,
                 seed=seed,
@@ -87,6 +112,9 @@ class Command(BaseCommand):
                 tables=tables,
                 settle=settle,
             )
+        started = time.perf_counter()
+        demo.restore_deferred(builders=index_builders, progress=verbosity > 0)
+        result.seconds["indexes"] = result.seconds.get("indexes", 0) + time.perf_counter() - started
         if credentials:
             ids = result.practitioner_ids
             result.counts["qualified_listings"] = (
