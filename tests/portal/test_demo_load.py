@@ -43,14 +43,15 @@ def schema():
     return indexes, constraints
 
 
-def test_the_indexes_and_constraints_set_aside_for_the_load_come_back_as_the_migrations_made_them():
+@pytest.mark.parametrize("builders", ["--index-builders=1", "--index-builders=2"])
+def test_the_indexes_and_constraints_set_aside_for_the_load_come_back_as_the_migrations_made_them(builders):
     before = schema()
     indexes, constraints = before
     assert any("gin_trgm_ops" in row[2] for row in indexes)
     assert any(row[2].startswith("FOREIGN KEY") and row[3] for row in constraints)
 
-    seed_demo()
-    seed_demo("--flush")
+    seed_demo(builders)
+    seed_demo("--flush", builders)
 
     assert schema() == before
     assert Credential.objects.exists()

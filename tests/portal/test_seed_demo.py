@@ -143,6 +143,20 @@ def test_seed_refuses_to_add_to_a_directory_unless_flushing_or_told_to_skip():
     assert set(Practitioner.objects.values_list("slug", flat=True)) == slugs
 
 
+@pytest.mark.parametrize(
+    ("argument", "named"),
+    [
+        ("--practitioners=-1", "--practitioners"),
+        ("--batch-size=0", "--batch-size"),
+        ("--index-builders=0", "--index-builders"),
+    ],
+)
+def test_a_bad_count_is_refused_by_name_and_loads_nothing(argument, named):
+    with pytest.raises(CommandError, match=named):
+        call_command("seed_demo", argument, "--verbosity=0")
+    assert not Practitioner.objects.exists()
+
+
 def test_patients_find_seeded_practitioners_by_zip(api):
     seed_demo()
     location = Location.objects.order_by("id").last()
