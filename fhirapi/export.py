@@ -90,9 +90,9 @@ def export_rows(resource_type: str, context: search.Context, *, since=None, unti
     definition = search.SEARCHES[resource_type]
     queryset = definition.queryset(context)
     if since is not None:
-        queryset = queryset.filter(last_updated__gt=since)
+        queryset = search.updated(definition, queryset, params.Bound("gt", since), context)
     if until is not None:
-        queryset = queryset.filter(last_updated__lte=until)
+        queryset = search.updated(definition, queryset, params.Bound("le", until), context)
     return search.prepared(definition, queryset.order_by("pk"))
 
 

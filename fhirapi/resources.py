@@ -71,14 +71,14 @@ def _without_empty(resource: dict) -> dict:
     return {key: value for key, value in resource.items() if value not in ("", [], None, {})}
 
 
-def practitioner(row, *, languages, credentials) -> dict:
+def practitioner(row, *, languages, credentials, last_updated: datetime.datetime) -> dict:
     """A Practitioner: `languages` its (code, name) pairs; `credentials` its public ones."""
     identifiers = [{"use": "official", "system": NPI_SYSTEM, "value": row.npi}] if row.npi else []
     return _without_empty(
         {
             "resourceType": "Practitioner",
             "id": str(row.pk),
-            "meta": _meta(row.updated_at),
+            "meta": _meta(last_updated),
             "identifier": identifiers,
             "active": True,
             "name": [{"use": "official", "text": row.name}],

@@ -5,6 +5,11 @@ Paging is keyset, never offset: a page is "the next `_count` rows after the last
 seen" (by id, or by distance then id for `near`), so rows inserted while a client pages
 never shift or repeat what it sees. `near` filters with ST_DWithin on geography and orders
 by ST_Distance on geography: the distance on the WGS84 spheroid, not on a sphere.
+
+A sync (`_lastUpdated`, and the export's `_since`) sees what changed with the date alone
+(a listing's qualified days beginning or ending, a verified credential expiring) from the
+start of that day, derived from the dates (fhirapi.changes, `updated`): no job rewrites
+rows for it.
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from directory.models import Clinic, Listing, Location, Practitioner, Specialty
 from directory.selectors import nearest_first_plan
 from directory.states import USState
 
-from . import params, resources
+from . import changes, params, resources
 from .params import BadParameter
 
 Filter = Callable[[QuerySet, list[str], "Context"], QuerySet]
@@ -136,6 +141,9 @@ class ResourceSearch:
     build: Callable[[list, Context], list[dict]]
     filters: dict[str, Filter] = field(default_factory=dict)
     near: str | None = None  # the parameter name of `near`, when the type has one
+    # Ids of the rows whose resource changed with the date alone on a day in [first, last]
+    # (fhirapi.changes); None: it never does.
+    changed_between: Callable[[datetime.date, datetime.date], QuerySet] | None = None
     includes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _include value -> (type, id attribute)
     revincludes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _revinclude -> (type, path)
     default_filters: dict[str, list[str]] = field(default_factory=dict)  # applied unless the client gives them
@@ -166,7 +174,16 @@ def _build_practitioners(rows, context):
         .order_by("kind", "-issued_on", "id")
     ):
         credentials[credential.practitioner_id].append(credential)
-    return [resources.practitioner(row, languages=languages[row.pk], credentials=credentials[row.pk]) for row in rows]
+    days = changes.practitioner_change_days(ids, today=context.today)
+    return [
+        resources.practitioner(
+            row,
+            languages=languages[row.pk],
+            credentials=credentials[row.pk],
+            last_updated=changes.latest(row.updated_at, days.get(row.pk)),
+        )
+        for row in rows
+    ]
 
 
 CREDENTIAL_FIELDS = (
@@ -194,15 +211,25 @@ def _build_roles(rows, context):
     by_practitioner: dict[int, list] = {}
     for practitioner_id, slug, name in links.order_by("specialty__name"):
         by_practitioner.setdefault(practitioner_id, []).append((slug, name))
+    days = changes.practitioner_change_days({row.practitioner_id for row in rows}, today=context.today)
     return [
         resources.practitioner_role(
             row,
             today=context.today,
             specialties=by_practitioner.get(row.practitioner_id, []),
-            last_updated=row.last_updated,
+            last_updated=changes.latest(row.last_updated, days.get(row.practitioner_id)),
         )
         for row in rows
     ]
+
+
+def _roles_changed_between(first: datetime.date, last: datetime.date) -> QuerySet:
+    """A role changes with its practitioner's date-driven changes (its own listing's included)."""
+    return (
+        Listing.objects.filter(practitioner_id__in=changes.practitioners_changed_between(first, last))
+        .order_by()
+        .values("pk")
+    )
 
 
 def _public_credentials(context):
@@ -215,6 +242,7 @@ SEARCHES: dict[str, ResourceSearch] = {
         rows=_practitioners,
         last_updated=F("updated_at"),
         build=_build_practitioners,
+        changed_between=changes.practitioners_changed_between,
         filters={"identifier": _identifier, "name": _name_filter("name")},
         revincludes={"PractitionerRole:practitioner": ("PractitionerRole", "practitioner_id")},
     ),
@@ -223,6 +251,7 @@ SEARCHES: dict[str, ResourceSearch] = {
         rows=_roles,
         last_updated=Greatest("updated_at", "location__updated_at", "practitioner__updated_at"),
         build=_build_roles,
+        changed_between=_roles_changed_between,
         filters={
             "active": _active,
             "specialty": _specialty,
@@ -298,6 +327,30 @@ def prepared(search: ResourceSearch, queryset: QuerySet) -> QuerySet:
     return queryset
 
 
+LOOKUPS = {"gt": "gt", "ge": "gte", "lt": "lt", "le": "lte"}
+
+
+def updated(search: ResourceSearch, queryset: QuerySet, bound: params.Bound, context: Context) -> QuerySet:
+    """The rows whose `meta.lastUpdated` is within `bound`: the latest of their stored
+    `updated_at`(s) and of their date-driven changes up to today (fhirapi.changes).
+
+    "After X" is the union of the rows stored as changed after X and those with a change
+    on a day beginning after X, up to today: each found through an index (`updated_at`;
+    the listings' qualified days, the credentials' expiry), so a sync reads what changed,
+    never every row. Comparing the greatest of those per row would read every row. "Before
+    Y" is the rows stored before Y, less those with a change on a day from Y to today.
+    """
+    stored = Q(**{f"last_updated__{LOOKUPS[bound.op]}": bound.at})
+    first = changes.first_day(bound.at, strict=bound.op in ("gt", "le"))
+    if search.changed_between is None or first > context.today:
+        return queryset.filter(stored)
+    dated = search.changed_between(first, context.today)
+    if bound.op in ("gt", "ge"):
+        changed = search.queryset(context).filter(stored).order_by().values("pk").union(dated)
+        return queryset.filter(pk__in=changed)
+    return queryset.filter(stored).exclude(pk__in=dated)
+
+
 def by_ids(type_: str, ids: set[int], context: Context) -> list[dict]:
     """The resources of `type_` with these ids (for _include/_revinclude), in id order."""
     search = SEARCHES[type_]
@@ -347,9 +400,7 @@ def run(search: ResourceSearch, query: dict[str, list[str]], context: Context) -
         queryset = queryset.filter(pk__in=params.ids("_id", query["_id"]))
     if "_lastUpdated" in query:
         for bound in params.last_updated(query["_lastUpdated"]):
-            queryset = queryset.filter(
-                **{f"last_updated__{bound.op.replace('ge', 'gte').replace('le', 'lte')}": bound.at}
-            )
+            queryset = updated(search, queryset, bound, context)
     # A sync (`_lastUpdated`) sees every changed row, including roles that stopped being active.
     defaults = {} if "_lastUpdated" in query else search.default_filters
     for name, apply in search.filters.items():

@@ -1,9 +1,13 @@
 """The nightly expiry scan and the clinic digests it sends.
 
 The search never waits for this: a listing's qualified days already end on
-its license's expiry date (credentials.services). The scan only tells
-people, and refreshes the one stored fact that needs a job (verified
-training hours after a training record lapses).
+its license's expiry date (credentials.services). Nor does a directory's
+incremental sync (the FHIR API's `_lastUpdated` and `_since`): a listing
+whose qualified days begin or end, or a verified credential that expires,
+shows as changed from the start of that day, derived from the dates
+themselves (fhirapi.changes), so the scan rewrites no row for it. The scan
+only tells people, and refreshes the one stored fact that needs a job
+(verified training hours after a training record lapses).
 
 For a day D, in one transaction and a fixed handful of statements whatever
 the number of credentials:
@@ -18,8 +22,8 @@ the number of credentials:
    every clinic where the practitioner is listed (unique per notification
    and clinic), as a line filed at once into the clinic's one digest for D
    not yet sent, opened if it has none (one statement);
-3. what changed with the date alone is marked updated, and practitioners'
-   verified training hours are refreshed where a training record lapsed;
+3. practitioners' verified training hours are refreshed where a training
+   record lapsed (the one stored fact that changes with the date);
 4. the counts of the day (review due, listings lapsed or back) are kept in a
    ScanRun.
 
@@ -258,35 +262,30 @@ def _deliver(day: datetime.date) -> int:
     return opened
 
 
-def _mark_changed(day: datetime.date, since: datetime.date) -> int:
-    """Mark as updated (`updated_at`) what changed with the date alone since the last scan,
-    and refresh the one stored fact that does: returns the practitioners whose verified
-    training hours were refreshed.
+def _refresh_hours(since: datetime.date, day: datetime.date) -> int:
+    """Refresh the one stored fact that changes with the date: the verified training hours of
+    practitioners whose verified training record expired in [since, day), and their
+    listings' copy of them (the search's min_training_hours), only where it differs;
+    returns the practitioners refreshed.
 
-    Marked: listings whose last qualified day was in [since, day) or whose first is in
-    (since, day], verified credentials that expired in [since, day) (no longer public),
-    and their practitioners. Nothing is stored differently, but what the public sees
-    changed, so a directory's incremental sync (the FHIR API's _lastUpdated) must see them.
+    The same sum as qualification.training_hours (hours of verified training records valid
+    today). Today, not the scan's day: the hours are what patients see now, so a scan run
+    for a day ahead or behind (--today) must not move them to that day.
 
-    Refreshed: the verified training hours of practitioners whose verified training record
-    expired in [since, day), the same sum as qualification.training_hours (hours of
-    verified training records valid today). Today, not the scan's day: the hours are what
-    patients see now, so a scan run for a day ahead or behind (--today) must not move them
-    to that day. Those practitioners are among the marked ones (their training record
-    expired), so one UPDATE writes each practitioner once: marking and refreshing them
-    apart wrote 17k rows twice on the first scan of 5M credentials, 145k after a year.
+    Nothing else is written, and no row's `updated_at`: what the public sees change with
+    the date alone (a listing's qualified days beginning or ending, a verified credential
+    expiring) is derived from those dates by the FHIR API's incremental sync
+    (fhirapi.changes), whether or not this scan ran. The hours are not in any FHIR
+    resource, and the training record's expiry that changed them is such a date. Marking
+    those rows here rewrote 537k practitioners, 845k credentials and 166k listings for a
+    year's catch-up at 5M credentials (bench/scan.py).
 
-    The practitioners are picked by subqueries, in the database: reading their ids into
+    The practitioners are picked by a subquery, in the database: reading their ids into
     Python and sending them back as one IN list broke PostgreSQL's limit of 65,535
     parameters on the first scan of 5M credentials (bench/scan.py).
     """
-    now = timezone.now()
     as_of = clock.today()
-    listings = Listing.objects.filter(
-        Q(qualified_until__gte=since, qualified_until__lt=day) | Q(qualified_from__gt=since, qualified_from__lte=day)
-    )
-    expired = Credential.objects.verified().filter(expires_on__gte=since, expires_on__lt=day)
-    lapsed = expired.filter(kind=Kind.TRAINING)
+    lapsed = Credential.objects.verified().filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
     valid_hours = (
         Credential.objects.verified()
         .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=as_of)
@@ -296,21 +295,9 @@ def _mark_changed(day: datetime.date, since: datetime.date) -> int:
         .annotate(total=Sum("hours"))
         .values("total")
     )
-    # One IN (... UNION ...), a hash or merge join: "IN (listings) OR IN (credentials)"
-    # can only test each practitioner against each list, and a list too big for work_mem
-    # is read again for every practitioner (hours after a year of lapses).
-    changed = listings.order_by().values("practitioner_id").union(expired.order_by().values("practitioner_id"))
-    Practitioner.objects.filter(pk__in=changed).update(
-        updated_at=now,
-        verified_training_hours=Case(
-            When(Exists(lapsed.filter(practitioner_id=OuterRef("pk"))), then=Coalesce(Subquery(valid_hours), 0)),
-            default=F("verified_training_hours"),
-        ),
+    Practitioner.objects.filter(pk__in=lapsed.order_by().values("practitioner_id")).update(
+        verified_training_hours=Coalesce(Subquery(valid_hours), 0)
     )
-    listings.update(updated_at=now)
-    expired.update(updated_at=now)
-    # Their listings' copy of the hours (the search's min_training_hours) follows: only
-    # that copy, and only where it differs.
     refreshed = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
     directory_services.listings_refresh_hours(practitioner_ids=refreshed)
     return len(refreshed)
@@ -341,7 +328,7 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
     run.listings_returned = Listing.objects.filter(qualified_from=today).count()
-    run.practitioners_requalified = _mark_changed(today, since)
+    run.practitioners_requalified = _refresh_hours(since, today)
     run.finished_at = timezone.now()
     run.save()
     return run

@@ -14,7 +14,8 @@ from django.test.utils import CaptureQueriesContext
 
 from credentials.expiry import scan
 from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus, ExpiryNotification, ScanRun
-from directory.models import ClinicMembership, Practitioner
+from credentials.models import Credential
+from directory.models import ClinicMembership, Listing, Practitioner
 from tests.credentials.factories import TODAY, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
 from tests.factories import FAR_PAST, ListingFactory, PractitionerFactory
 
@@ -513,18 +514,28 @@ def test_the_scans_statements_do_not_grow_with_the_number_of_lapses(admin, clini
     assert statements(1) == statements(40)
 
 
-def test_a_practitioner_marked_changed_for_a_lapsed_license_keeps_the_stored_training_hours(
+def test_a_lapsed_license_leaves_the_practitioner_its_listing_and_the_license_as_stored(
     practitioner, admin, clinic_user
 ):
-    """The one UPDATE that marks practitioners changed refreshes training hours only where
-    a verified training record lapsed; other stored hours are the nightly repair's to fix."""
-    expiring_license(practitioner, -2, admin=admin)
+    """The scan refreshes training hours only where a verified training record lapsed (other
+    stored hours are the nightly repair's to fix), and rewrites no row for a directory's
+    sync: that sees the lapse from its date (tests/fhirapi/test_sync.py)."""
+    credential = expiring_license(practitioner, -2, admin=admin)
     Practitioner.objects.filter(pk=practitioner.pk).update(verified_training_hours=77)  # not the rule's 0
-    before = Practitioner.objects.get(pk=practitioner.pk).updated_at
+    listing = listing_in("WA", practitioner=practitioner)
+    Listing.objects.filter(pk=listing.pk).update(qualified_from=FAR_PAST, qualified_until=days(-1))
+
+    def stored():
+        return (
+            Practitioner.objects.filter(pk=practitioner.pk).values_list("updated_at", "verified_training_hours").get(),
+            Listing.objects.filter(pk=listing.pk).values_list("updated_at", flat=True).get(),
+            Credential.objects.filter(pk=credential.pk).values_list("updated_at", flat=True).get(),
+        )
+
+    before = stored()
     run = scan.credentials_scan(today=DAY)
-    practitioner.refresh_from_db()
-    assert (practitioner.verified_training_hours, run.practitioners_requalified) == (77, 0)
-    assert practitioner.updated_at > before
+    assert (before[0][1], run.practitioners_requalified, run.listings_lapsed) == (77, 0, 1)
+    assert stored() == before
 
 
 def _age(credentials):
