@@ -117,6 +117,12 @@ SEARCHES_TIMED = (
     "/fhir/Location?near=47.6114|-122.3305|25|[mi_i]&_count=20",
     "/fhir/Location?address-state=WA&address-postalcode=981&_count=50",
     "/fhir/Practitioner?_lastUpdated=gt2099-01-01",
+    "/fhir/PractitionerRole?_lastUpdated=gt2099-01-01",
+    # A night's sync on the bench day (2026-03-02): what changed with that day's date, or
+    # was written after; then a month's, first page.
+    "/fhir/Practitioner?_lastUpdated=gt2026-03-01&_count=100",
+    "/fhir/PractitionerRole?_lastUpdated=gt2026-03-01&_count=100",
+    "/fhir/Practitioner?_lastUpdated=gt2026-02-01&_count=100",
 )
 
 

@@ -4,6 +4,7 @@ from contextlib import contextmanager
 
 import psycopg
 from django.db import connection, transaction
+from django.db.models import BooleanField, Func, QuerySet, Subquery
 
 
 @contextmanager
@@ -69,3 +70,25 @@ def reading_with_planner_settings(settings: dict[str, str]):
 def _set_config(settings: dict[str, str]) -> str:
     # set_config(..., true) is SET LOCAL, without its warning outside a transaction block.
     return "SELECT " + ", ".join(f"set_config('{name}', '{value}', true)" for name, value in settings.items())
+
+
+class InArrayOf(Func):
+    """`expression = ANY(ARRAY(<queryset>))`: the expression is one of the queryset's values.
+
+    Unlike `IN (<queryset>)`, which PostgreSQL tests row by row against a hashed list, the
+    array is read once (an InitPlan) and is an index condition: `a > x OR id = ANY(...)`
+    becomes a BitmapOr of two index scans when few rows match, or a walk of the id index
+    testing both when most do, whichever the planner finds cheaper. At 1M practitioners a
+    night's sync found its 2,884 changed ones in 36 ms this way (45 ms as IN a UNION) and
+    a sync matching nearly every row its first page in 0.13 ms (bench/fhir_export.py).
+    """
+
+    output_field = BooleanField()
+
+    def __init__(self, expression, queryset: QuerySet):
+        super().__init__(expression, Subquery(queryset))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        value, value_params = compiler.compile(self.source_expressions[0])
+        array, array_params = compiler.compile(self.source_expressions[1])
+        return f"{value} = ANY(ARRAY{array})", (*value_params, *array_params)

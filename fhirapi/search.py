@@ -23,10 +23,10 @@ from dataclasses import dataclass, field
 from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import Exists, Expression, F, OuterRef, Q, QuerySet
 from django.db.models.functions import Greatest
 
-from core.db import planner_setting
+from core.db import InArrayOf, planner_setting
 from credentials.selectors import public_credentials_on
 from directory.models import Clinic, Listing, Location, Practitioner, Specialty
 from directory.selectors import nearest_first_plan
@@ -141,9 +141,9 @@ class ResourceSearch:
     build: Callable[[list, Context], list[dict]]
     filters: dict[str, Filter] = field(default_factory=dict)
     near: str | None = None  # the parameter name of `near`, when the type has one
-    # Ids of the rows whose resource changed with the date alone on a day in [first, last]
-    # (fhirapi.changes); None: it never does.
-    changed_between: Callable[[datetime.date, datetime.date], QuerySet] | None = None
+    # The condition on a row that its resource changed with the date alone on a day in
+    # [first, last] (fhirapi.changes); None: it never does.
+    changed_between: Callable[[datetime.date, datetime.date], Expression] | None = None
     includes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _include value -> (type, id attribute)
     revincludes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _revinclude -> (type, path)
     default_filters: dict[str, list[str]] = field(default_factory=dict)  # applied unless the client gives them
@@ -223,13 +223,13 @@ def _build_roles(rows, context):
     ]
 
 
-def _roles_changed_between(first: datetime.date, last: datetime.date) -> QuerySet:
+def _practitioners_changed_between(first: datetime.date, last: datetime.date) -> Expression:
+    return InArrayOf(F("pk"), changes.practitioners_changed_between(first, last))
+
+
+def _roles_changed_between(first: datetime.date, last: datetime.date) -> Expression:
     """A role changes with its practitioner's date-driven changes (its own listing's included)."""
-    return (
-        Listing.objects.filter(practitioner_id__in=changes.practitioners_changed_between(first, last))
-        .order_by()
-        .values("pk")
-    )
+    return InArrayOf(F("practitioner_id"), changes.practitioners_changed_between(first, last))
 
 
 def _public_credentials(context):
@@ -242,7 +242,7 @@ SEARCHES: dict[str, ResourceSearch] = {
         rows=_practitioners,
         last_updated=F("updated_at"),
         build=_build_practitioners,
-        changed_between=changes.practitioners_changed_between,
+        changed_between=_practitioners_changed_between,
         filters={"identifier": _identifier, "name": _name_filter("name")},
         revincludes={"PractitionerRole:practitioner": ("PractitionerRole", "practitioner_id")},
     ),
@@ -334,11 +334,12 @@ def updated(search: ResourceSearch, queryset: QuerySet, bound: params.Bound, con
     """The rows whose `meta.lastUpdated` is within `bound`: the latest of their stored
     `updated_at`(s) and of their date-driven changes up to today (fhirapi.changes).
 
-    "After X" is the union of the rows stored as changed after X and those with a change
-    on a day beginning after X, up to today: each found through an index (`updated_at`;
-    the listings' qualified days, the credentials' expiry), so a sync reads what changed,
-    never every row. Comparing the greatest of those per row would read every row. "Before
-    Y" is the rows stored before Y, less those with a change on a day from Y to today.
+    "After X" is the rows stored as changed after X, or with a change on a day beginning
+    after X, up to today: the latter are the practitioners found through the indexes on
+    the listings' qualified days and the credentials' expiry (InArrayOf), so a sync
+    reads what changed. Comparing the greatest of the two per row would read every row.
+    "Before Y" is the rows stored before Y, less those with a change on a day from Y to
+    today.
     """
     stored = Q(**{f"last_updated__{LOOKUPS[bound.op]}": bound.at})
     first = changes.first_day(bound.at, strict=bound.op in ("gt", "le"))
@@ -346,9 +347,8 @@ def updated(search: ResourceSearch, queryset: QuerySet, bound: params.Bound, con
         return queryset.filter(stored)
     dated = search.changed_between(first, context.today)
     if bound.op in ("gt", "ge"):
-        changed = search.queryset(context).filter(stored).order_by().values("pk").union(dated)
-        return queryset.filter(pk__in=changed)
-    return queryset.filter(stored).exclude(pk__in=dated)
+        return queryset.filter(stored | dated)
+    return queryset.filter(stored).exclude(dated)
 
 
 def by_ids(type_: str, ids: set[int], context: Context) -> list[dict]:
