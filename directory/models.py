@@ -249,12 +249,11 @@ class Listing(models.Model):
     qualified_from = models.DateField(null=True, blank=True)
     qualified_until = models.DateField(null=True, blank=True, db_index=True)
     # When what a directory client syncs of this listing last changed: set on every save,
-    # and by the services that write listings in bulk (their qualified days, their point);
-    # the nightly scan sets it on listings whose qualification lapsed or began that day.
-    # Not indexed: nothing reads it alone (the FHIR PractitionerRole's _lastUpdated takes
-    # the greatest of three), and without the index the nightly scan's marks are HOT
-    # updates (migration 0020).
-    updated_at = models.DateTimeField(auto_now=True, db_default=Now())
+    # and by the services that write listings in bulk (their qualified days, their point).
+    # A qualification beginning or ending with the date is not written here: the FHIR sync
+    # derives it from the dates (fhirapi.changes). Indexed: a PractitionerRole sync
+    # (`_lastUpdated`) finds the listings changed since through it (migration 0022).
+    updated_at = models.DateTimeField(auto_now=True, db_default=Now(), db_index=True)
     # Copies for the search's filters (see the docstring); arrays of the terms' ids, sorted.
     specialty_ids = ArrayField(
         models.IntegerField(), default=list, db_default=Value([], ArrayField(models.IntegerField()))

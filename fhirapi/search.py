@@ -144,6 +144,9 @@ class ResourceSearch:
     # The condition on a row that its resource changed with the date alone on a day in
     # [first, last] (fhirapi.changes); None: it never does.
     changed_between: Callable[[datetime.date, datetime.date], Expression] | None = None
+    # `last_updated` after (gt or gte) an instant, as conditions an index serves, when the
+    # comparison of `last_updated` itself is not; None: it is.
+    stored_after: Callable[[str, datetime.datetime], Q | Expression] | None = None
     includes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _include value -> (type, id attribute)
     revincludes: dict[str, tuple[str, str]] = field(default_factory=dict)  # _revinclude -> (type, path)
     default_filters: dict[str, list[str]] = field(default_factory=dict)  # applied unless the client gives them
@@ -227,6 +230,19 @@ def _practitioners_changed_between(first: datetime.date, last: datetime.date) ->
     return InArrayOf(F("pk"), changes.practitioners_changed_between(first, last))
 
 
+def _roles_stored_after(lookup: str, at: datetime.datetime) -> Q | Expression:
+    """The greatest of the listing's, the location's and the practitioner's `updated_at` is
+    after `at`: one of them is, each found through its own index. Comparing the greatest
+    read every listing: 2.1-2.7 s at 1M practitioners for a sync with nothing new
+    (bench/fhir_export.py)."""
+    after = {f"updated_at__{lookup}": at}
+    return (
+        Q(**after)
+        | InArrayOf(F("location_id"), Location.objects.filter(**after).order_by().values("pk"))
+        | InArrayOf(F("practitioner_id"), Practitioner.objects.filter(**after).order_by().values("pk"))
+    )
+
+
 def _roles_changed_between(first: datetime.date, last: datetime.date) -> Expression:
     """A role changes with its practitioner's date-driven changes (its own listing's included)."""
     return InArrayOf(F("practitioner_id"), changes.practitioners_changed_between(first, last))
@@ -252,6 +268,7 @@ SEARCHES: dict[str, ResourceSearch] = {
         last_updated=Greatest("updated_at", "location__updated_at", "practitioner__updated_at"),
         build=_build_roles,
         changed_between=_roles_changed_between,
+        stored_after=_roles_stored_after,
         filters={
             "active": _active,
             "specialty": _specialty,
@@ -341,7 +358,10 @@ def updated(search: ResourceSearch, queryset: QuerySet, bound: params.Bound, con
     "Before Y" is the rows stored before Y, less those with a change on a day from Y to
     today.
     """
-    stored = Q(**{f"last_updated__{LOOKUPS[bound.op]}": bound.at})
+    lookup = LOOKUPS[bound.op]
+    stored = Q(**{f"last_updated__{lookup}": bound.at})
+    if search.stored_after is not None and bound.op in ("gt", "ge"):
+        stored = search.stored_after(lookup, bound.at)
     first = changes.first_day(bound.at, strict=bound.op in ("gt", "le"))
     if search.changed_between is None or first > context.today:
         return queryset.filter(stored)
