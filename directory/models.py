@@ -284,9 +284,9 @@ class Listing(models.Model):
             # "qualified_until >= day" implies NOT NULL, so the planner picks it for
             # every qualified-only search; include_unqualified uses the full index.
             GistIndex(fields=["point"], name="listing_qualified_point", condition=Q(qualified_until__isnull=False)),
-            # The nightly scan's questions by day: the listings whose qualification began
-            # that day, or since the last scan, to count them and mark them changed
-            # (qualified_until has its own index). Without it, each read every listing
+            # The questions by day: the listings whose qualification began that day (the
+            # nightly scan counts them), or in a range of days (the FHIR sync's changes
+            # with the date, fhirapi.changes); qualified_until has its own index. Without it, each read every listing
             # (bench/scan.py: 2.4 s for the count at 1M practitioners).
             models.Index(fields=["qualified_from"], name="listing_qualified_from"),
             # The name search's candidates: see names_key.
