@@ -11,7 +11,11 @@ seconds and file size, then the total, and the peak memory: the process's peak r
 set (ru_maxrss) before and after the export, and with --tracemalloc the peak of Python
 allocations during it (tracemalloc slows Python down about twice, so the times of that
 run are not the figures). With --searches-only it times a few FHIR searches instead
-(through django.test.Client, end to end: p50 and p95 of 20 requests each, after 3).
+(through django.test.Client, end to end: p50 and p95 of 20 requests each, after 3), on
+--day (the clock's today; default the seed's): among them a night's sync (`_lastUpdated`
+after the day before), which finds what changed with that day's date (listings whose
+qualified days begin or end, verified credentials that expire) and what was written
+since. A --day later than the seeding makes that sync's changes the date's alone.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ def parse_args():
     parser.add_argument("--no-credentials", action="store_true", help="seed without credentials (faster for 1M)")
     parser.add_argument("--tracemalloc", action="store_true", help="also measure the peak of Python allocations")
     parser.add_argument("--searches-only", action="store_true", help="time some FHIR searches, no export")
+    parser.add_argument(
+        "--day", type=datetime.date.fromisoformat, default=DAY, help="with --searches-only: the clock's today"
+    )
     return parser.parse_args()
 
 
@@ -71,7 +78,7 @@ def main() -> None:
         f"Dataset: {Practitioner.objects.count():,} practitioners, {Listing.objects.count():,} listings (seed {args.seed})"
     )
     if args.searches_only:
-        time_searches()
+        time_searches(args.day)
         return
 
     with tempfile.TemporaryDirectory() as root, mock.patch("core.clock.today", return_value=DAY):
@@ -118,21 +125,22 @@ SEARCHES_TIMED = (
     "/fhir/Location?address-state=WA&address-postalcode=981&_count=50",
     "/fhir/Practitioner?_lastUpdated=gt2099-01-01",
     "/fhir/PractitionerRole?_lastUpdated=gt2099-01-01",
-    # A night's sync on the bench day (2026-03-02): what changed with that day's date, or
-    # was written after; then a month's, first page.
-    "/fhir/Practitioner?_lastUpdated=gt2026-03-01&_count=100",
-    "/fhir/PractitionerRole?_lastUpdated=gt2026-03-01&_count=100",
-    "/fhir/Practitioner?_lastUpdated=gt2026-02-01&_count=100",
+    # A night's sync on the day: what changed with that day's date, or was written after
+    # the day before; then a month's, first page.
+    "/fhir/Practitioner?_lastUpdated=gt{yesterday}&_count=100",
+    "/fhir/PractitionerRole?_lastUpdated=gt{yesterday}&_count=100",
+    "/fhir/Practitioner?_lastUpdated=gt{month_ago}&_count=100",
 )
 
 
-def time_searches() -> None:
+def time_searches(day: datetime.date) -> None:
     from django.test import Client
 
     client = Client()
+    days = {"yesterday": day - datetime.timedelta(days=1), "month_ago": day - datetime.timedelta(days=30)}
     print(f"{'search':90} {'p50 ms':>8} {'p95 ms':>8} {'entries':>8}")
-    with mock.patch("core.clock.today", return_value=DAY):
-        for url in SEARCHES_TIMED:
+    with mock.patch("core.clock.today", return_value=day):
+        for url in (template.format(**days) for template in SEARCHES_TIMED):
             for _ in range(3):
                 client.get(url)
             samples = []
