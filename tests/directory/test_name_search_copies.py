@@ -120,3 +120,18 @@ def test_many_names_at_once_against_postgresql():
     assert sum(exact for _, _, _, exact, _, _ in results) > 2_000  # the texts do match, often
     assert [row[:3] for row in results if row[3] and not row[4]] == []
     assert [row[:3] for row in results if not row[5]] == []
+
+
+def test_the_name_ranges_are_estimated_from_a_fine_histogram():
+    """The ranged search's first range ends about 1% into the listings; with the default
+    100 buckets the planner could estimate 1 row there and drop the trigram bitmap
+    (migration 0024). The seed's loads keep the setting."""
+    from django.core.management import call_command
+
+    call_command("seed_demo", "--practitioners=20", "--no-credentials", "--verbosity=0")
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstattarget FROM pg_attribute "
+            "WHERE attrelid = 'directory_listing'::regclass AND attname = 'practitioner_name'"
+        )
+        assert cursor.fetchone() == (500,)
