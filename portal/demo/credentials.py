@@ -325,14 +325,21 @@ def settle_requalify(ctx: SeedContext) -> None:
     """Requalify every seeded practitioner from the credentials just loaded (seed_demo's
     step after the stages, inside the load): the listings' qualified days and the
     practitioners' verified training hours (and the listings' copies of them)."""
-    ids = ctx.result.practitioner_ids
-    with ctx.bar("requalify", len(ids)) as bar:
-        for first in range(ids.start, ids.stop, SETTLE_CHUNK):
-            last = min(first + SETTLE_CHUNK, ids.stop) - 1
-            _, practitioners = services.practitioners_requalify_between(first=first, last=last, today=ctx.today)
+    with ctx.bar("requalify", len(ctx.result.practitioner_ids)) as bar:
+        requalify_seeded(ctx.result.practitioner_ids, today=ctx.today, sink=ctx.sink, bar=bar)
+
+
+def requalify_seeded(ids: range, *, today: datetime.date, sink: Sink, bar=None) -> None:
+    """Requalify the practitioners `ids` in ranges of SETTLE_CHUNK, then compact the listings
+    (nearly every one got new qualified days: keep only those versions for the index
+    builds). In the caller's transaction, inside the load (settle_requalify) or after it
+    (seed_demo, beside the builds of the tables it does not write)."""
+    for first in range(ids.start, ids.stop, SETTLE_CHUNK):
+        last = min(first + SETTLE_CHUNK, ids.stop) - 1
+        _, practitioners = services.practitioners_requalify_between(first=first, last=last, today=today)
+        if bar is not None:
             bar.update(practitioners)
-    # Nearly every listing got new qualified days: keep only those versions for the index builds.
-    ctx.sink.compact([Listing._meta.db_table])
+    sink.compact([Listing._meta.db_table])
 
 
 def demo_credentials(

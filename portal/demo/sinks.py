@@ -4,7 +4,7 @@ set aside while loading, then fresh planner statistics."""
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -49,8 +49,7 @@ class Sink:
         """Bring planner statistics up to date after loading."""
 
     def compact(self, tables: Sequence[str]) -> None:
-        """Inside `loading`: drop the row versions this load replaced in `tables` (nothing to
-        do by default)."""
+        """Drop the row versions this load replaced in `tables` (nothing to do by default)."""
 
 
 @dataclass(frozen=True)
@@ -219,16 +218,17 @@ class CopySink(Sink):
                             cursor.execute(sql)
 
     def compact(self, tables):
-        """Rewrite each of `tables` emptied in this transaction with its live rows only.
+        """Rewrite each of `tables` emptied for this load (`truncated`) with its live rows
+        only, in the open transaction.
 
         Requalification rewrites nearly every listing after the load, and an index
-        built later in the same transaction indexes the replaced versions too, which
-        no one else has ever seen: the listings' trigram index took 19.7 s to build
-        in the seed against 9.3 s on the settled table (bench/seed.py). Copied
-        aside, emptied (a new, empty file; the old one with its dead versions goes
-        at commit) and copied back, the table holds each listing once. Only a
-        table emptied in this transaction, which holds nothing but this load's rows,
-        and that no other table's foreign key points at.
+        built later in the same transaction (or while an older snapshot is open,
+        as the other builds' are) indexes the replaced versions too: the listings'
+        trigram index took 19.7 s to build in the seed against 9.3 s on the settled
+        table (bench/seed.py). Copied aside, emptied (a new, empty file; the old
+        one with its dead versions goes at commit) and copied back, the table
+        holds each listing once. Only a table emptied for this load, which holds
+        nothing but its rows, and that no other table's foreign key points at.
         """
         quote = connection.ops.quote_name
         with connection.cursor() as cursor:
@@ -282,7 +282,22 @@ def _build(statement: DeferredSchemaStatement) -> None:
         connection.close()
 
 
-def restore_deferred(*, builders: int = 1, progress: bool = False) -> int:
+def _in_own_connection(step: Callable[[], object]) -> None:
+    """`step` in one transaction of this thread's own connection."""
+    try:
+        with transaction.atomic():
+            step()
+    finally:
+        connection.close()
+
+
+def restore_deferred(
+    *,
+    builders: int = 1,
+    progress: bool = False,
+    first: Callable[[], object] | None = None,
+    first_tables: Collection[str] = (),
+) -> int:
     """Build the indexes and constraints a load recorded (DeferredSchemaStatement), indexes
     first; returns how many.
 
@@ -290,23 +305,40 @@ def restore_deferred(*, builders: int = 1, progress: bool = False) -> int:
     open here (the rows they read are committed); otherwise one after another
     in the open transaction. Every statement is tried; the first failure is
     raised after the others have run, and what failed stays recorded.
+
+    `first`, when given, is a step of the load that rewrites `first_tables`
+    (seed_demo's requalification): it runs in a transaction of its own beside
+    the builds of the other tables, and those tables' builds start once it has
+    committed; inside an open transaction, it runs before every build.
     """
     pending = list(DeferredSchemaStatement.objects.all())
-    if not pending:
-        return 0
     if builders <= 1 or connection.in_atomic_block:
+        if first is not None:
+            first()
         for statement in pending:
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute(statement.sql)
                 DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
         return len(pending)
+    if not pending and first is None:
+        return 0
     failures = []
+    waiting = set()  # the tables of a `first` that failed: their builds stay recorded
     bar = tqdm(total=len(pending), desc=f"{'indexes':<13}", unit=" builds", file=sys.stderr, disable=not progress)
     with bar:
         for constraints in (False, True):
             group = sorted((s for s in pending if s.constraint == constraints), key=_build_cost, reverse=True)
             with ThreadPoolExecutor(max_workers=builders) as pool:
-                for future in as_completed(pool.submit(_build, statement) for statement in group):
+                futures = []
+                if first is not None and not constraints:
+                    settled = pool.submit(_in_own_connection, first)
+                    futures = [pool.submit(_build, s) for s in group if s.table not in first_tables]
+                    group = [s for s in group if s.table in first_tables]
+                    if settled.exception() is not None:
+                        failures.append(settled.exception())
+                        waiting = set(first_tables)
+                futures += [pool.submit(_build, s) for s in group if s.table not in waiting]
+                for future in as_completed(futures):
                     if future.exception() is not None:
                         failures.append(future.exception())
                     bar.update(1)

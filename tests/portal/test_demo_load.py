@@ -10,8 +10,9 @@ import pytest
 from django.core.management import call_command
 from django.db import connection
 
+from credentials import services
 from credentials.models import Credential, Kind, Status, Verification
-from directory.models import Clinic, Practitioner
+from directory.models import Clinic, Listing, Practitioner
 from portal import demo
 from portal.demo import sinks
 from portal.demo.credentials import DEMO_VERIFIER, PENDING_SPREAD_HOURS, credential_tables
@@ -102,6 +103,33 @@ def test_a_committed_load_builds_its_indexes_in_connections_of_their_own(rebuilt
     assert len(connections) == set_aside > 20
     assert len(set(connections)) > 1  # each build in a connection of its own thread
     assert Practitioner.objects.count() == 60
+    # The requalification ran beside the builds: every window agrees with the credentials.
+    assert Listing.objects.qualified_on(TODAY).exists()
+    assert services.qualification_repair(today=TODAY) == 0
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_requalification_that_fails_beside_the_builds_leaves_its_tables_builds_recorded(rebuilt_after):
+    before = schema()
+    with mock.patch("portal.demo.credentials.SETTLE_CHUNK", 20):
+        with mock.patch(
+            "credentials.services.practitioners_requalify_between",
+            side_effect=[(0, 20), RuntimeError("canceling statement due to user request")],
+        ):
+            with pytest.raises(RuntimeError, match="user request"):
+                seed_demo("--flush", "--index-builders=2")
+
+    # The load committed; the requalification rolled back whole, and the builds of the two
+    # tables it rewrites wait, recorded, for the next load; the other tables' are built.
+    assert Practitioner.objects.count() == 60
+    waiting = set(DeferredSchemaStatement.objects.values_list("table", flat=True))
+    assert waiting == {Listing._meta.db_table, Practitioner._meta.db_table}
+
+    seed_demo("--flush", "--index-builders=2")
+
+    assert schema() == before
+    assert not DeferredSchemaStatement.objects.exists()
+    assert services.qualification_repair(today=TODAY) == 0
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

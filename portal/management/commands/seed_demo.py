@@ -2,6 +2,7 @@
 
 import datetime
 import time
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
@@ -13,7 +14,13 @@ from credentials.screening import imports
 from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Listing, Practitioner
 from portal import demo
-from portal.demo.credentials import credential_tables, demo_training_providers, seed_credentials, settle_requalify
+from portal.demo.credentials import (
+    credential_tables,
+    demo_training_providers,
+    requalify_seeded,
+    seed_credentials,
+    settle_requalify,
+)
 
 
 class Command(BaseCommand):
@@ -94,7 +101,10 @@ class Command(BaseCommand):
         demo.restore_deferred(builders=index_builders, progress=verbosity > 0)
         # One transaction from the flush to the last row: COPY FREEZE needs the TRUNCATE
         # in it, and a failed load leaves the directory (and its schema) as it was. The
-        # indexes are built after it commits, index_builders at a time (CopySink.loading).
+        # indexes are built after it commits, index_builders at a time (CopySink.loading),
+        # and with them, in a transaction of its own, the requalification from the
+        # credentials, before the builds of the tables it rewrites.
+        beside_builds = index_builders > 1
         with transaction.atomic():
             if flush:
                 demo.flush_directory()
@@ -110,11 +120,25 @@ class Command(BaseCommand):
                 sink=sink,
                 stages=stages,
                 tables=tables,
-                settle=settle,
+                settle=() if beside_builds else settle,
             )
         started = time.perf_counter()
-        demo.restore_deferred(builders=index_builders, progress=verbosity > 0)
-        result.seconds["indexes"] = result.seconds.get("indexes", 0) + time.perf_counter() - started
+        requalify = None
+        if beside_builds and settle:
+            ids = result.practitioner_ids
+            requalify = partial(requalify_seeded, ids, today=today, sink=sink)
+            if verbosity:
+                self.stderr.write(f"Requalifying {len(ids):,} practitioners beside the index builds...")
+        demo.restore_deferred(
+            builders=index_builders,
+            progress=verbosity > 0,
+            first=requalify,
+            first_tables=[Listing._meta.db_table, Practitioner._meta.db_table],
+        )
+        phase = "requalify and indexes" if requalify else "indexes"
+        result.seconds[phase] = result.seconds.get("indexes", 0) + time.perf_counter() - started
+        if requalify:
+            result.seconds.pop("indexes", None)
         if credentials:
             ids = result.practitioner_ids
             result.counts["qualified_listings"] = (
