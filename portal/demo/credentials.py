@@ -322,8 +322,9 @@ SETTLE_CHUNK = 250_000
 
 
 def settle_requalify(ctx: SeedContext) -> None:
-    """Requalify every seeded practitioner from the credentials just loaded (seed_demo's
-    step after the stages, inside the load): the listings' qualified days and the
+    """Requalify every seeded practitioner from the credentials just loaded, inside the load
+    (seed_demo --index-builders 1; with more, `requalify_seeded` runs beside the index
+    builds once the load has committed): the listings' qualified days and the
     practitioners' verified training hours (and the listings' copies of them)."""
     with ctx.bar("requalify", len(ctx.result.practitioner_ids)) as bar:
         requalify_seeded(ctx.result.practitioner_ids, today=ctx.today, sink=ctx.sink, bar=bar)
