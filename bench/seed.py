@@ -5,17 +5,19 @@
 
 DESTROYS the directory data and credentials in that database (seed_demo
 --flush). Prints seed_demo's own report: row counts, then seconds per stage
-(clinics ... credentials, indexes, analyze, requalify, vacuum, screening),
-this process's CPU seconds and those of its PostgreSQL backend (read from
-/proc: the database must run on this machine; the index builds after the
-load run in connections of their own, two at a time by default
-(`--index-builders`), and their CPU is not counted). On a shared machine, where the wall time mostly says how
+(clinics ... credentials, analyze, "requalify and indexes", vacuum,
+screening), this process's CPU seconds and those of its PostgreSQL backend
+(read from /proc: the database must run on this machine; the index builds
+and the requalification after the load run in connections of their own, two
+at a time by default (`--index-builders`), and their CPU is not counted).
+On a shared machine, where the wall time mostly says how
 busy the other processes were, the two CPU figures are the steadier
 measure: on two idle cores the wall time lies between the larger of them
 (Python and PostgreSQL fully overlapped) and their sum.
 
---statements N prints the N slowest statements the seed ran (the index and
-constraint builds among them), timed around Django's cursor.
+--statements N prints the N slowest statements the seed ran, timed around
+Django's cursor, and the builds and the requalification after the load,
+each timed whole in its own thread ("[builder]", "[requalify]").
 
 --without-requalify replaces credentials.services.practitioners_requalify_between by
 a no-op for the run, to time everything else on its own: the requalification
@@ -61,6 +63,18 @@ def timed_build(timer: StatementTimer):
     return timed
 
 
+def timed_step(timer: StatementTimer):
+    """sinks._in_own_connection, timed into `timer`: the requalification beside the builds."""
+    run = sinks._in_own_connection
+
+    def timed(step):
+        began = time.perf_counter()
+        run(step)
+        timer.timings.append((time.perf_counter() - began, "[requalify] the requalification and the compaction"))
+
+    return timed
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--practitioners", type=int, default=1_000_000)
@@ -90,6 +104,7 @@ def main():
             stack.enter_context(connection.execute_wrapper(timer))
             stack.enter_context(timer.commits())
             stack.enter_context(mock.patch("portal.demo.sinks._build", timed_build(timer)))
+            stack.enter_context(mock.patch("portal.demo.sinks._in_own_connection", timed_step(timer)))
         if args.without_requalify:
             stack.enter_context(mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)))
         call_command("seed_demo", **options)
