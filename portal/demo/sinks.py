@@ -8,6 +8,7 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import partial
 
 from django.contrib.gis.db.models import GeometryField
 from django.db import connection, transaction
@@ -270,16 +271,12 @@ def _build_cost(statement: DeferredSchemaStatement) -> tuple[int, int]:
     return (weight * size, -statement.pk)
 
 
-def _build(statement: DeferredSchemaStatement) -> None:
-    """One recorded statement in a connection of its own (this thread's), and its record
-    deleted in the same transaction."""
-    try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
-            cursor.execute(statement.sql)
-            DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
-    finally:
-        connection.close()
+def _run_recorded(statement: DeferredSchemaStatement) -> None:
+    """One recorded statement, and its record deleted, in the open transaction."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SET LOCAL maintenance_work_mem = '{BUILD_MEMORY}'")
+        cursor.execute(statement.sql)
+    DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
 
 
 def _in_own_connection(step: Callable[[], object]) -> None:
@@ -289,6 +286,11 @@ def _in_own_connection(step: Callable[[], object]) -> None:
             step()
     finally:
         connection.close()
+
+
+def _build(statement: DeferredSchemaStatement) -> None:
+    """One recorded statement in a transaction of this thread's own connection."""
+    _in_own_connection(partial(_run_recorded, statement))
 
 
 def restore_deferred(
@@ -316,9 +318,8 @@ def restore_deferred(
         if first is not None:
             first()
         for statement in pending:
-            with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute(statement.sql)
-                DeferredSchemaStatement.objects.filter(pk=statement.pk).delete()
+            with transaction.atomic():
+                _run_recorded(statement)
         return len(pending)
     if not pending and first is None:
         return 0

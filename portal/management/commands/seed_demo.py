@@ -110,7 +110,7 @@ class Command(BaseCommand):
                 demo.flush_directory()
             elif self.refuse_to_add(if_empty=if_empty, verbosity=verbosity):
                 return
-            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else (), record_restores=index_builders > 1)
+            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else (), record_restores=beside_builds)
             result = demo.seed(
                 practitioners=practitioners,
                 seed=seed,
@@ -135,10 +135,8 @@ class Command(BaseCommand):
             first=requalify,
             first_tables=[Listing._meta.db_table, Practitioner._meta.db_table],
         )
-        phase = "requalify and indexes" if requalify else "indexes"
-        result.seconds[phase] = result.seconds.get("indexes", 0) + time.perf_counter() - started
-        if requalify:
-            result.seconds.pop("indexes", None)
+        indexes = result.seconds.pop("indexes", 0) + time.perf_counter() - started
+        result.seconds["requalify and indexes" if requalify else "indexes"] = indexes
         if credentials:
             ids = result.practitioner_ids
             result.counts["qualified_listings"] = (
