@@ -506,12 +506,12 @@ def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only
 # to spare, or sixteen times as long when none were seen; past the last, the whole list.
 # Each range costs the trigram indexes' bitmap again (2-25 ms for a surname), so a
 # rare name that tried every range took 60-100 ms: the rate saves most of those tries.
-# Beyond 40,000 listings (at 1M practitioners) the planner no longer ANDs the name
-# index's bitmap, guessing the trigram indexes find a hundred rows where they find
-# thousands, and rechecks every candidate ("Zhang" below the 80,000th name: 54 ms
-# against 13.5 below the 40,000th); the range still spares the page's statement
-# most of them (119 ids instead of 5,189): "Zhang" took 82 ms with the last range
-# and 132 ms going from the first to the whole list.
+# With the default 100 histogram buckets the planner misjudged the ranges' ends (1 row
+# below the 10,000th name after one seed) and stopped ANDing the name index's bitmap,
+# rechecking every candidate ("Zhang" below the 80,000th name: 54 ms against 13.5
+# below the 40,000th); with 500 (migration 0024) it ANDs them at 80,000 too (18 ms).
+# The last range spares the page's statement most candidates (119 ids instead of
+# 5,189): "Zhang" took 82 ms with it and 132 ms going from the first to the whole list.
 NAME_RANGE_ROWS = (10_000, 20_000, 40_000, 80_000)
 # The names that end the ranges change as slowly as the directory's practitioners; a
 # stale one makes a range a little longer or shorter, never a result different.
