@@ -27,7 +27,7 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from credentials.expiry import scan  # noqa: E402
-from credentials.expiry.models import ClinicDigest, DigestItem, ExpiryNotification, ScanRun  # noqa: E402
+from credentials.expiry.models import ClinicDigest, ExpiryNotification, ScanRun  # noqa: E402
 from credentials.models import Credential  # noqa: E402
 from directory.models import Practitioner  # noqa: E402
 
@@ -75,7 +75,7 @@ def generate_credentials(n: int, day: datetime.date) -> None:
     (created, updated and verified then), as a directory's credentials were: the scan
     after another looks again at the credentials written since the previous one."""
     with connection.cursor() as cursor:
-        for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
+        for model in (ClinicDigest, ExpiryNotification, ScanRun):
             cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
         cursor.execute(f"TRUNCATE {Credential._meta.db_table} CASCADE")
         cursor.execute("SELECT min(id), count(*) FROM directory_practitioner")
@@ -194,7 +194,7 @@ def main():
     else:
         print(f"Reusing the {args.credentials:,} credentials already in the database.")
         with connection.cursor() as cursor:
-            for model in (DigestItem, ClinicDigest, ExpiryNotification, ScanRun):
+            for model in (ClinicDigest, ExpiryNotification, ScanRun):
                 cursor.execute(f"TRUNCATE {model._meta.db_table} CASCADE")
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM directory_clinic")

@@ -18,10 +18,11 @@ the number of credentials:
    unique (credential, threshold): noticed once, ever; and never at a
    threshold looser than one already noticed (a missed night, or a scan of
    a day in the past, sends no stale "90 days" after a "7 days");
-2. each new notification of a credential not yet renewed is delivered to
-   every clinic where the practitioner is listed (unique per notification
-   and clinic), as a line filed at once into the clinic's one digest for D
-   not yet sent, opened if it has none (one statement);
+2. each new notification of a credential not yet renewed is delivered, by
+   the scan that writes it, to every clinic where the practitioner is listed
+   then, once per clinic: its id is added to the lines of the clinic's one
+   digest for D not yet sent, opened if it has none (steps 1 and 2 are one
+   statement);
 3. practitioners' verified training hours are refreshed where a training
    record lapsed (the one stored fact that changes with the date);
 4. the counts of the day (review due, listings lapsed or back) are kept in a
@@ -50,14 +51,13 @@ from collections import defaultdict
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import connection, transaction
-from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Subquery, Sum, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, CharField, Exists, F, IntegerField, OuterRef, Q, Value, When
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core import clock
 from directory import services as directory_services
-from directory.models import Listing, Practitioner
+from directory.models import Listing, Location, Practitioner
 from directory.selectors import clinic_member_emails
 
 from .. import selectors, services
@@ -66,7 +66,6 @@ from ..models import (
     THRESHOLD_RANK,
     ClinicDigest,
     Credential,
-    DigestItem,
     DigestStatus,
     ExpiryNotification,
     Kind,
@@ -84,22 +83,6 @@ def _table(model) -> str:
 
 def _column(model, field: str) -> str:
     return connection.ops.quote_name(model._meta.get_field(field).column)
-
-
-def _insert_select(model, columns: list[str], queryset, *, conflict: list[str] | None = None) -> int:
-    """INSERT INTO model (columns) <queryset's SELECT> [ON CONFLICT (conflict) DO NOTHING]: rows inserted.
-
-    The ORM has no INSERT ... SELECT; this keeps the scan one statement per
-    step however many rows it writes, with the SELECT still built (and
-    checked) by the ORM.
-    """
-    select_sql, params = queryset.query.sql_with_params()
-    sql = f"INSERT INTO {_table(model)} ({', '.join(_column(model, c) for c in columns)}) {select_sql}"
-    if conflict:
-        sql += f" ON CONFLICT ({', '.join(_column(model, c) for c in conflict)}) DO NOTHING"
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.rowcount
 
 
 def renewed(prefix: str = "") -> Exists:
@@ -128,11 +111,12 @@ def crossed_since(since: datetime.date, day: datetime.date) -> Q:
 
 def crossings(day: datetime.date, *, previous: ScanRun | None = None):
     """Credentials at a threshold on `day` not yet noticed at it (or a tighter one), as
-    rows (credential_id, threshold, rank, scan_day, created_at) ready to insert.
+    rows (credential_id, threshold, rank, scan_day, created_at, practitioner_id, renewed):
+    a notice ready to insert, then what its delivery needs.
 
-    Renewed credentials are noticed too but never delivered (see _deliver): checking
-    renewals on the few new notices, not on every credential near its expiry, keeps
-    the scan in seconds at millions of credentials (bench/scan.py).
+    Renewed credentials are noticed too but never delivered (see _notice_and_deliver):
+    checking renewals on the few new notices, not on every credential near its expiry,
+    keeps the scan in seconds at millions of credentials (bench/scan.py).
 
     With the `previous` finished scan (of an earlier day or the same one), only the
     credentials that can have a new notice are looked at: those that crossed a
@@ -183,90 +167,98 @@ def crossings(day: datetime.date, *, previous: ScanRun | None = None):
             notice_created=Value(timezone.now()),
         )
         .filter(~Exists(noticed_as_tight))
-        .values_list("notice_credential", "notice_threshold", "notice_rank", "notice_day", "notice_created")
+        .annotate(notice_renewed=renewed())
+        .values_list(
+            "notice_credential",
+            "notice_threshold",
+            "notice_rank",
+            "notice_day",
+            "notice_created",
+            "practitioner_id",
+            "notice_renewed",
+        )
         .order_by()
     )
 
 
-def _deliver(day: datetime.date) -> int:
-    """Deliver the day's undelivered notifications of credentials not yet renewed to every
-    clinic where the practitioner is listed, each line filed at once into the clinic's
-    pending digest for `day`, opened for the clinics without one; returns the digests
-    opened. Notices and deliveries commit together.
+def _notice_and_deliver(day: datetime.date, *, previous: ScanRun | None) -> tuple[int, int]:
+    """Write the day's new notices (`crossings`) and deliver those of credentials not yet
+    renewed to every clinic where the practitioner is listed, each filed into the clinic's
+    pending digest for `day`, opened for the clinics without one; returns (notices written,
+    digests opened).
 
-    One statement: the (notification, clinic) pairs, the digests they need (a
-    data-modifying WITH ... RETURNING), and the lines written once with their
-    digest. Writing the lines first and filing them with an UPDATE wrote every
-    line twice, and PostgreSQL checked each rewritten line's foreign keys again
-    at COMMIT (rows updated by the transaction that inserted them always are):
-    on the first scan of 5M credentials, on a shared machine, the three steps
-    took 40 s and the COMMIT 28 s, the one statement 32 s and the COMMIT 21 s
-    (bench/scan.py).
+    One statement: the crossings, the notices written from them (ON CONFLICT DO NOTHING
+    against the unique (credential, threshold): a scan running at the same time writes
+    each notice once, and only the one that wrote it files it), the (notice, clinic)
+    pairs, and one row per clinic appending its notices' ids to its pending digest
+    (`ClinicDigest.notifications`; INSERT ... ON CONFLICT DO UPDATE on the one pending
+    digest per clinic and day). A notice is delivered by the scan that writes it, to the
+    clinics where its practitioner is listed then, as a notice of an earlier day is: so
+    a rerun of the day delivers only what it noticed, and nothing twice. On the first scan
+    of 5M credentials (307k notices for 133k clinics), filing 623k lines as rows took 7.4 s
+    and their foreign keys' checks most of the COMMIT's 9.2 s (bench/scan.py).
 
-    The day's pending digests are locked first, until the scan commits: a
-    sender claiming one of them meanwhile waits, and then reads the lines
-    filed here. Without the lock it could claim and send the digest as it
-    was, and lines filed into it by this (not yet committed) scan would be
-    marked as part of a digest already sent, and never mailed.
+    A sender claiming a digest while this runs either claimed it first (it is then no
+    longer pending, and a new digest is opened beside it) or waits for the row this
+    statement updates, and reads the lines filed here once the scan commits.
     """
-    list(
-        ClinicDigest.objects.select_for_update()
-        .filter(scan_day=day, status=DigestStatus.PENDING)
-        .order_by("id")
-        .values_list("id", flat=True)
+    crossing_sql, crossing_params = crossings(day, previous=previous).query.sql_with_params()
+    notice, digest = _table(ExpiryNotification), _table(ClinicDigest)
+    listing, location = _table(Listing), _table(Location)
+    notice_credential = _column(ExpiryNotification, "credential")
+    notice_columns = [
+        _column(ExpiryNotification, f) for f in ("credential", "threshold", "rank", "scan_day", "created_at")
+    ]
+    d_clinic, d_day, d_status, d_lines = (
+        _column(ClinicDigest, f) for f in ("clinic", "scan_day", "status", "notifications")
     )
-    pairs = (
-        ExpiryNotification.objects.filter(scan_day=day)
-        .exclude(Exists(DigestItem.objects.filter(notification_id=OuterRef("pk"))))
-        .exclude(renewed("credential__"))
-        .annotate(item_notification=F("pk"), item_clinic=F("credential__practitioner__listings__location__clinic_id"))
-        .filter(item_clinic__isnull=False)
-        .values_list("item_notification", "item_clinic")
-        .distinct()
-        .order_by()
-    )
-    pairs_sql, pairs_params = pairs.query.sql_with_params()
-    digest, item = _table(ClinicDigest), _table(DigestItem)
-    d_clinic, d_day, d_status = (_column(ClinicDigest, f) for f in ("clinic", "scan_day", "status"))
     digest_columns = ", ".join(
         _column(ClinicDigest, f)
-        for f in ("clinic", "scan_day", "status", "attempts", "recipients", "last_error", "created_at")
+        for f in ("clinic", "scan_day", "status", "attempts", "recipients", "last_error", "created_at", "notifications")
     )
-    item_columns = ", ".join(_column(DigestItem, f) for f in ("notification", "clinic", "digest"))
-    conflict = ", ".join(_column(DigestItem, f) for f in ("notification", "clinic"))
-    open_today = f"{digest}.{d_day} = %s AND {digest}.{d_status} = %s"
     sql = f"""
-        WITH pairs (notification_id, clinic_id) AS MATERIALIZED ({pairs_sql}),
-        opened AS (
-            INSERT INTO {digest} ({digest_columns})
-            SELECT DISTINCT pairs.clinic_id, %s, %s, 0, '', '', %s FROM pairs
-            WHERE NOT EXISTS (SELECT FROM {digest} WHERE {digest}.{d_clinic} = pairs.clinic_id AND {open_today})
-            RETURNING {digest}.id, {digest}.{d_clinic} AS clinic_id
+        WITH crossing (credential_id, threshold, rank, scan_day, created_at, practitioner_id, renewed)
+            AS MATERIALIZED ({crossing_sql}),
+        noticed AS (
+            INSERT INTO {notice} ({", ".join(notice_columns)})
+            SELECT credential_id, threshold, rank, scan_day, created_at FROM crossing
+            ON CONFLICT ({notice_credential}, {_column(ExpiryNotification, "threshold")}) DO NOTHING
+            RETURNING {notice}.id, {notice}.{notice_credential} AS credential_id
+        ),
+        pairs AS MATERIALIZED (
+            SELECT DISTINCT noticed.id AS notification_id, {location}.{_column(Location, "clinic")} AS clinic_id
+            FROM noticed
+            JOIN crossing ON crossing.credential_id = noticed.credential_id AND NOT crossing.renewed
+            JOIN {listing} ON {listing}.{_column(Listing, "practitioner")} = crossing.practitioner_id
+            JOIN {location} ON {location}.id = {listing}.{_column(Listing, "location")}
         ),
         filed AS (
-            INSERT INTO {item} ({item_columns})
-            SELECT pairs.notification_id, pairs.clinic_id, COALESCE(opened.id, {digest}.id)
-            FROM pairs
-            LEFT JOIN opened ON opened.clinic_id = pairs.clinic_id
-            LEFT JOIN {digest} ON {digest}.{d_clinic} = pairs.clinic_id AND {open_today}
-            ON CONFLICT ({conflict}) DO NOTHING
-            RETURNING 1
+            INSERT INTO {digest} ({digest_columns})
+            SELECT clinic_id, %s, %s, 0, '', '', %s, array_agg(notification_id ORDER BY notification_id)
+            FROM pairs GROUP BY clinic_id
+            ON CONFLICT ({d_clinic}, {d_day}) WHERE {d_status} = '{DigestStatus.PENDING}'
+            DO UPDATE SET {d_lines} = {digest}.{d_lines} || EXCLUDED.{d_lines}
         )
-        SELECT (SELECT count(*) FROM opened), (SELECT count(*) FROM filed)
+        SELECT
+            (SELECT count(*) FROM noticed),
+            (SELECT count(*) FROM (SELECT DISTINCT clinic_id FROM pairs) clinic
+             WHERE NOT EXISTS (
+                SELECT FROM {digest}
+                WHERE {digest}.{d_clinic} = clinic.clinic_id AND {digest}.{d_day} = %s AND {digest}.{d_status} = %s))
     """
     pending = DigestStatus.PENDING
-    params = [*pairs_params, day, pending, timezone.now(), day, pending, day, pending]
+    params = [*crossing_params, day, pending, timezone.now(), day, pending]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        opened, _filed = cursor.fetchone()
-    return opened
+        noticed, opened = cursor.fetchone()
+    return noticed, opened
 
 
 def _refresh_hours(since: datetime.date, day: datetime.date) -> int:
     """Refresh the one stored fact that changes with the date: the verified training hours of
     practitioners whose verified training record expired in [since, day), and their
-    listings' copy of them (the search's min_training_hours), only where it differs;
-    returns the practitioners refreshed.
+    listings' copy of them (the search's min_training_hours), only where they differ;
+    returns the practitioners whose hours changed.
 
     The same sum as qualification.training_hours (hours of verified training records valid
     today). Today, not the scan's day: the hours are what patients see now, so a scan run
@@ -280,25 +272,44 @@ def _refresh_hours(since: datetime.date, day: datetime.date) -> int:
     those rows here rewrote 537k practitioners, 845k credentials and 166k listings for a
     year's catch-up at 5M credentials (bench/scan.py).
 
-    The practitioners are picked by a subquery, in the database: reading their ids into
-    Python and sending them back as one IN list broke PostgreSQL's limit of 65,535
-    parameters on the first scan of 5M credentials (bench/scan.py).
+    One statement picks the practitioners, sums their hours and writes those that differ;
+    their ids come back for the listings' copies (one array parameter). Picking them by a
+    subquery keeps PostgreSQL's limit of 65,535 parameters out of the way (a list of ids
+    broke it on the first scan of 5M credentials), and summing every lapsed practitioner's
+    hours in one join, rather than a subquery per practitioner, and writing only the
+    hours that changed, took a year's catch-up at 5M credentials (145k practitioners) from
+    7.1 s to 3.4 s (bench/scan.py, EXPLAIN ANALYZE).
     """
     as_of = clock.today()
-    lapsed = Credential.objects.verified().filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
-    valid_hours = (
+    lapsed = (
         Credential.objects.verified()
-        .filter(practitioner_id=OuterRef("pk"), kind=Kind.TRAINING, issued_on__lte=as_of)
-        .filter(Q(expires_on__isnull=True) | Q(expires_on__gte=as_of))
+        .filter(kind=Kind.TRAINING, expires_on__gte=since, expires_on__lt=day)
+        .values_list("practitioner_id")
+        .distinct()
         .order_by()
-        .values("practitioner_id")
-        .annotate(total=Sum("hours"))
-        .values("total")
     )
-    Practitioner.objects.filter(pk__in=lapsed.order_by().values("practitioner_id")).update(
-        verified_training_hours=Coalesce(Subquery(valid_hours), 0)
-    )
-    refreshed = list(lapsed.order_by().values_list("practitioner_id", flat=True).distinct())
+    lapsed_sql, lapsed_params = lapsed.query.sql_with_params()
+    practitioner, credential = _table(Practitioner), _table(Credential)
+    hours = _column(Practitioner, "verified_training_hours")
+    c = {field: _column(Credential, field) for field in ("practitioner", "status", "kind", "issued_on", "expires_on")}
+    sql = f"""
+        WITH lapsed (id) AS MATERIALIZED ({lapsed_sql}),
+        summed (id, hours) AS (
+            SELECT lapsed.id, coalesce(sum(c.{_column(Credential, "hours")}), 0)
+            FROM lapsed
+            LEFT JOIN {credential} c ON c.{c["practitioner"]} = lapsed.id
+                AND c.{c["status"]} = %s AND c.{c["kind"]} = %s AND c.{c["issued_on"]} <= %s
+                AND (c.{c["expires_on"]} IS NULL OR c.{c["expires_on"]} >= %s)
+            GROUP BY lapsed.id
+        )
+        UPDATE {practitioner} p SET {hours} = summed.hours
+        FROM summed
+        WHERE p.id = summed.id AND p.{hours} IS DISTINCT FROM summed.hours
+        RETURNING p.id
+    """
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*lapsed_params, Status.VERIFIED, Kind.TRAINING, as_of, as_of])
+        refreshed = [row[0] for row in cursor.fetchall()]
     directory_services.listings_refresh_hours(practitioner_ids=refreshed)
     return len(refreshed)
 
@@ -311,20 +322,7 @@ def credentials_scan(*, today: datetime.date) -> ScanRun:
     previous = ScanRun.objects.filter(finished_at__isnull=False, day__lte=today).order_by("-day").first()
     since = previous.day if previous else today - datetime.timedelta(days=settings.EXPIRY_NOTICE_EXPIRED_DAYS)
     run = ScanRun.objects.create(day=today)
-    run.notifications = _insert_select(
-        ExpiryNotification,
-        ["credential", "threshold", "rank", "scan_day", "created_at"],
-        crossings(today, previous=previous),
-        conflict=["credential", "threshold"],
-    )
-    # The planner's statistics know neither the notices just written nor, often, the
-    # lines of an earlier scan that day (autovacuum analyzes them later): guessing a
-    # few notices of the day, it checked all 307k of the first scan's for renewals
-    # before finding them all delivered, on a rerun of the day (10.8 s instead of
-    # 1.5 s, bench/scan.py). ANALYZE reads a sample of 30,000 rows whatever the size.
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {_table(ExpiryNotification)}, {_table(DigestItem)}")
-    run.digests = _deliver(today)
+    run.notifications, run.digests = _notice_and_deliver(today, previous=previous)
     run.review_due = Credential.objects.review_due(today).count()
     run.listings_lapsed = Listing.objects.filter(qualified_until=today - datetime.timedelta(days=1)).count()
     run.listings_returned = Listing.objects.filter(qualified_from=today).count()
@@ -395,17 +393,20 @@ def digest_recipients(digest: ClinicDigest) -> list[str]:
     return sorted(emails)
 
 
+def digest_notifications(digest: ClinicDigest):
+    """The notices the digest lists, soonest expiry first, then by practitioner."""
+    return (
+        ExpiryNotification.objects.filter(pk__in=digest.notifications)
+        .select_related("credential__practitioner")
+        .order_by("credential__expires_on", "credential__practitioner__name", "id")
+    )
+
+
 def digest_lines(digest: ClinicDigest) -> dict[str, list[dict]]:
     """The digest's credentials grouped by threshold (tightest first), each with what a
     clinic manager needs to act on it."""
-    items = (
-        DigestItem.objects.filter(digest=digest)
-        .select_related("notification__credential__practitioner")
-        .order_by("notification__credential__expires_on", "notification__credential__practitioner__name", "id")
-    )
     groups = defaultdict(list)
-    for item in items:
-        notification = item.notification
+    for notification in digest_notifications(digest):
         credential = notification.credential
         groups[notification.get_threshold_display()].append(
             {

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.db import connection
 
-from credentials.models import ClinicDigest, Credential, DigestItem, ExpiryNotification, ScanRun, Verification
+from credentials.models import ClinicDigest, Credential, ExpiryNotification, ScanRun, Verification
 from directory.models import ClinicMembership, ConsultationRequest
 
 from .sinks import directory_tables
@@ -20,7 +20,7 @@ def flushed_tables() -> list[str]:
     only mislead, and without one the next scan catches up a full month.
     """
     directory = [ClinicMembership, ConsultationRequest]
-    credentials = [Credential, Verification, ExpiryNotification, ClinicDigest, DigestItem, ScanRun]
+    credentials = [Credential, Verification, ExpiryNotification, ClinicDigest, ScanRun]
     return directory_tables() + [model._meta.db_table for model in directory + credentials]
 
 

@@ -13,7 +13,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from credentials.expiry import scan
-from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus, ExpiryNotification, ScanRun
+from credentials.expiry.models import ClinicDigest, DigestStatus, ExpiryNotification, ScanRun
 from credentials.models import Credential
 from directory.models import ClinicMembership, Listing, Practitioner
 from tests.credentials.factories import TODAY, CredentialFactory, MembershipFactory, UserFactory, listing_in, verified
@@ -242,10 +242,11 @@ def test_a_killed_sender_is_finished_by_the_next_run_and_nothing_is_sent_twice(
 def test_a_scan_killed_midway_leaves_nothing_and_the_rerun_completes(clinic_user, practitioner, admin, monkeypatch):
     expiring_license(practitioner, 30, admin=admin)
 
-    def killed(day):
+    def killed(since, day):
         raise SystemExit("worker killed")
 
-    monkeypatch.setattr(scan, "_deliver", killed)
+    # Killed once the notices are written and delivered, before the scan commits.
+    monkeypatch.setattr(scan, "_refresh_hours", killed)
     with pytest.raises(SystemExit):
         scan.credentials_scan(today=DAY)
     assert (ExpiryNotification.objects.count(), ScanRun.objects.count()) == (0, 0)
@@ -348,6 +349,13 @@ def test_admins_see_what_was_sent_and_when(client, admin, clinic_user, practitio
     page = client.get("/admin/credentials/clinicdigest/")
     assert page.status_code == 200
     assert b"harbor-staff@example.com" in page.content and b"Sent" in page.content
+    # A digest's page lists what it said: the practitioner, the credential and its threshold.
+    digest = ClinicDigest.objects.get()
+    page = client.get(f"/admin/credentials/clinicdigest/{digest.pk}/change/")
+    assert page.status_code == 200
+    credential = ExpiryNotification.objects.get().credential
+    assert practitioner.name.encode() in page.content and b"Expires within 30 days" in page.content
+    assert f"/admin/credentials/credential/{credential.pk}/change/".encode() in page.content
     assert client.get("/admin/credentials/scanrun/").status_code == 200
     assert client.get("/admin/credentials/expirynotification/").status_code == 200
     assert client.get("/admin/credentials/clinicdigest/add/").status_code == 403
@@ -462,14 +470,12 @@ def test_every_line_goes_to_each_clinic_of_the_practitioner_once_filed_in_that_c
         if notice.credential_id != renewed_one.pk
         for listing in notice.credential.practitioner.listings.select_related("location")
     }
-    items = list(DigestItem.objects.select_related("digest"))
-    assert {(item.notification_id, item.clinic_id) for item in items} == expected
-    assert len(items) == len(expected) == 5
-    assert all(
-        (item.digest.clinic_id, item.digest.scan_day, item.digest.status) == (item.clinic_id, DAY, "pending")
-        for item in items
-    )
-    assert sorted(ClinicDigest.objects.values_list("clinic_id", flat=True)) == sorted([clinic.pk, other_clinic.pk])
+    digests = list(ClinicDigest.objects.all())
+    filed = [(notice, digest.clinic_id) for digest in digests for notice in digest.notifications]
+    assert set(filed) == expected
+    assert len(filed) == len(expected) == 5
+    assert all((digest.scan_day, digest.status) == (DAY, "pending") for digest in digests)
+    assert sorted(digest.clinic_id for digest in digests) == sorted([clinic.pk, other_clinic.pk])
     assert run.digests == 2
 
 
@@ -488,7 +494,11 @@ def test_a_rescan_after_the_days_digest_went_out_files_the_new_lines_into_a_new_
 
     fresh = ClinicDigest.objects.exclude(pk=sent.pk).get()
     assert (run.notifications, run.digests, fresh.status, fresh.scan_day) == (1, 1, "pending", DAY)
-    lines = dict(DigestItem.objects.values_list("notification__credential__practitioner__name", "digest_id"))
+    lines = {
+        notice.credential.practitioner.name: digest.pk
+        for digest in (sent, fresh)
+        for notice in scan.digest_notifications(ClinicDigest.objects.get(pk=digest.pk))
+    }
     assert lines == {"Dana Whitfield": sent.pk, "Ken Ito": fresh.pk}
     # And a third run that day finds nothing new and opens nothing.
     assert (scan.credentials_scan(today=DAY).digests, ClinicDigest.objects.count()) == (0, 2)

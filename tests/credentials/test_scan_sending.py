@@ -9,7 +9,7 @@ from django.core import mail
 from django.db import DatabaseError, connection
 
 from credentials.expiry import scan
-from credentials.expiry.models import ClinicDigest, DigestItem, DigestStatus
+from credentials.expiry.models import ClinicDigest, DigestStatus, ExpiryNotification
 from tests.credentials.factories import (
     TODAY,
     AdminFactory,
@@ -72,15 +72,15 @@ def test_a_digest_sent_while_a_scan_files_more_items_into_it_mails_them_all(monk
     practitioner_at(clinic, "Ken Ito", expires_in=5, license_number="PT600002")
 
     filed, resume = threading.Event(), threading.Event()
-    real_deliver = scan._deliver
+    real_deliver = scan._notice_and_deliver
 
-    def deliver_then_pause(day):
-        created = real_deliver(day)
+    def deliver_then_pause(day, **kwargs):
+        created = real_deliver(day, **kwargs)
         filed.set()
         assert resume.wait(30)
         return created
 
-    monkeypatch.setattr(scan, "_deliver", deliver_then_pause)
+    monkeypatch.setattr(scan, "_notice_and_deliver", deliver_then_pause)
     errors = []
     scanner = in_thread(lambda: scan.credentials_scan(today=DAY), errors)
     assert filed.wait(30)
@@ -97,7 +97,9 @@ def test_a_digest_sent_while_a_scan_files_more_items_into_it_mails_them_all(monk
     assert "Dana Whitfield" in body and "Ken Ito" in body
     assert mail.outbox[0].subject == "2 credentials at Harbor Physical Therapy need attention"
     # Nothing is left filed under a digest that went out without it.
-    assert list(DigestItem.objects.values_list("digest__status", flat=True)) == [DigestStatus.SENT] * 2
+    assert list(ClinicDigest.objects.values_list("status", "notifications")) == [
+        (DigestStatus.SENT, sorted(ExpiryNotification.objects.values_list("pk", flat=True)))
+    ]
 
 
 @pytest.mark.django_db
