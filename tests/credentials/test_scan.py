@@ -102,6 +102,38 @@ def test_the_clinic_gets_one_digest_listing_all_its_credentials(clinic, owner, c
     )
 
 
+def test_a_credential_deleted_before_its_digest_goes_out_is_left_out_of_it(clinic, owner, practitioner, admin):
+    """Notices go with their credential (Django's cascade; the table has no constraint), and
+    a digest lists only the notices whose credential is still there."""
+    colleague = PractitionerFactory(name="Ken Ito")
+    listing_in("WA", practitioner=colleague, location_kwargs={"clinic": clinic})
+    leaver = PractitionerFactory(name="Lee Gone")
+    listing_in("WA", practitioner=leaver, location_kwargs={"clinic": clinic})
+    expiring_license(practitioner, 30, admin=admin, license_number="PT600001")
+    # Pending (an audit trail of decisions protects a decided credential from deletion).
+    removed = CredentialFactory(
+        practitioner=colleague, issued_on=datetime.date(2015, 6, 1), expires_on=days(5), license_number="PT600002"
+    )
+    vanished = CredentialFactory(
+        practitioner=leaver, issued_on=datetime.date(2015, 6, 1), expires_on=days(7), license_number="PT600003"
+    )
+    scan.credentials_scan(today=DAY)
+    digest = ClinicDigest.objects.get()
+    assert len(digest.notifications) == 3
+
+    Credential.objects.filter(pk=removed.pk).delete()  # the ORM's cascade takes the notice
+    assert not ExpiryNotification.objects.filter(credential_id=removed.pk).exists()
+    with connection.cursor() as cursor:  # gone behind the ORM's back: the notice stays
+        cursor.execute("DELETE FROM credentials_credential WHERE id = %s", [vanished.pk])
+    assert ExpiryNotification.objects.filter(credential_id=vanished.pk).exists()
+
+    assert scan.digest_send(digest_id=digest.pk) is True
+    [message] = mail.outbox
+    assert message.subject == "1 credential at Harbor Physical Therapy needs attention"
+    assert "Dana Whitfield" in message.body
+    assert "Ken Ito" not in message.body and "Lee Gone" not in message.body
+
+
 def test_another_clinics_credentials_never_appear_and_each_clinic_hears_of_its_own(
     clinic, other_clinic, clinic_user, other_clinic_user, practitioner, admin
 ):
