@@ -443,7 +443,10 @@ def digest_send(*, digest_id: int, now: datetime.datetime | None = None) -> bool
         count = sum(len(rows) for rows in groups.values())
         context = {"clinic": digest.clinic, "day": digest.scan_day, "groups": groups, "count": count}
         message = EmailMessage(
-            subject=f"{count} credential{'s' if count != 1 else ''} at {digest.clinic.name} need attention",
+            subject=(
+                f"{count} credential{'s' if count != 1 else ''} at {digest.clinic.name} "
+                f"need{'s' if count == 1 else ''} attention"
+            ),
             body=render_to_string("credentials/email/expiry_digest.txt", context),
             to=recipients,
         )

@@ -127,7 +127,7 @@ def test_a_scan_enqueued_through_redis_is_run_by_a_worker_that_sends_the_digest(
     while time.monotonic() < deadline and ClinicDigest.objects.filter(status=DigestStatus.SENT).count() == 0:
         time.sleep(0.2)
     messages = "".join(path.read_text() for path in files)
-    assert messages.count("Subject: 1 credential at Harbor Physical Therapy need attention") == 1
+    assert messages.count("Subject: 1 credential at Harbor Physical Therapy needs attention") == 1
     assert "To: olga@harbor.example" in messages
     assert "Dana Whitfield: license" in messages and "expires 2026-03-20, 19 days left" in messages
     digest = ClinicDigest.objects.get()
