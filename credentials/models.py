@@ -294,7 +294,8 @@ class Verification(models.Model):
     anything else.
     """
 
-    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="verifications")
+    # No index of its own: the (credential, decided_at) index begins with it.
+    credential = models.ForeignKey(Credential, on_delete=models.PROTECT, related_name="verifications", db_index=False)
     action = models.CharField(max_length=8, choices=Action.choices)
     # Blank only for a resubmission, which is not a verification.
     method = models.CharField(max_length=24, choices=Method.choices, blank=True)

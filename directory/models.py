@@ -242,7 +242,8 @@ class Listing(models.Model):
     database defaults let a bulk COPY leave them to one refresh).
     """
 
-    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="listings")
+    # No index of its own: the unique (practitioner, location) index begins with it.
+    practitioner = models.ForeignKey(Practitioner, on_delete=models.CASCADE, related_name="listings", db_index=False)
     location = models.ForeignKey(Location, on_delete=models.CASCADE, related_name="listings")
     point = models.PointField(geography=True, srid=4326)
     state = models.CharField(max_length=2, choices=USState.choices)
