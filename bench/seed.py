@@ -17,7 +17,7 @@ measure: on two idle cores the wall time lies between the larger of them
 
 --statements N prints the N slowest statements the seed ran, timed around
 Django's cursor, and the builds and the requalification after the load,
-each timed whole in its own thread ("[builder]", "[requalify]").
+each timed whole in its own thread ("[builder]", "[requalify]", "[compact]").
 
 --without-requalify replaces credentials.services.practitioners_requalify_between by
 a no-op for the run, to time everything else on its own: the requalification
@@ -40,8 +40,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from scan import StatementTimer  # noqa: E402
 
+from portal.demo import credentials as demo_credentials  # noqa: E402
 from portal.demo import sinks  # noqa: E402
-from portal.management.commands import seed_demo  # noqa: E402
 
 
 def backend_cpu_seconds(pid: int) -> float:
@@ -65,14 +65,26 @@ def timed_build(timer: StatementTimer):
 
 
 def timed_requalify(timer: StatementTimer):
-    """seed_demo's requalify_seeded, timed into `timer`: beside the builds, it runs in a thread
-    of its own too."""
-    requalify = seed_demo.requalify_seeded
+    """seed_demo's requalification of one part (a range of ids), timed into `timer`: after the
+    load, the parts run at the same time in threads of their own."""
+    requalify = demo_credentials.requalify_seeded
 
-    def timed(*args, **kwargs):
+    def timed(ids, **kwargs):
         began = time.perf_counter()
-        requalify(*args, **kwargs)
-        timer.timings.append((time.perf_counter() - began, "[requalify] the requalification and the compaction"))
+        requalify(ids, **kwargs)
+        timer.timings.append((time.perf_counter() - began, f"[requalify] {len(ids):,} practitioners"))
+
+    return timed
+
+
+def timed_compact(timer: StatementTimer):
+    """CopySink.compact, timed into `timer` (after the load, in a thread of its own)."""
+    compact = sinks.CopySink.compact
+
+    def timed(self, tables):
+        began = time.perf_counter()
+        compact(self, tables)
+        timer.timings.append((time.perf_counter() - began, f"[compact] {', '.join(tables)}"))
 
     return timed
 
@@ -106,9 +118,8 @@ def main():
             stack.enter_context(connection.execute_wrapper(timer))
             stack.enter_context(timer.commits())
             stack.enter_context(mock.patch("portal.demo.sinks._build", timed_build(timer)))
-            stack.enter_context(
-                mock.patch("portal.management.commands.seed_demo.requalify_seeded", timed_requalify(timer))
-            )
+            stack.enter_context(mock.patch("portal.demo.credentials.requalify_seeded", timed_requalify(timer)))
+            stack.enter_context(mock.patch("portal.demo.sinks.CopySink.compact", timed_compact(timer)))
         if args.without_requalify:
             stack.enter_context(mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)))
         call_command("seed_demo", **options)

@@ -16,7 +16,8 @@ from __future__ import annotations
 import datetime
 import random
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
@@ -323,24 +324,31 @@ SETTLE_CHUNK = 250_000
 
 def settle_requalify(ctx: SeedContext) -> None:
     """Requalify every seeded practitioner from the credentials just loaded, inside the load
-    (seed_demo --index-builders 1; with more, `requalify_seeded` runs beside the index
-    builds once the load has committed): the listings' qualified days and the
-    practitioners' verified training hours (and the listings' copies of them)."""
+    (seed_demo --index-builders 1; with more, `requalify_parts` run beside each other once
+    the load has committed): the listings' qualified days and the practitioners' verified
+    training hours (and the listings' copies of them), then compact the listings (nearly
+    every one got new qualified days: keep only those versions for the index builds)."""
     with ctx.bar("requalify", len(ctx.result.practitioner_ids)) as bar:
-        requalify_seeded(ctx.result.practitioner_ids, today=ctx.today, sink=ctx.sink, bar=bar)
+        requalify_seeded(ctx.result.practitioner_ids, today=ctx.today, bar=bar)
+    ctx.sink.compact([Listing._meta.db_table])
 
 
-def requalify_seeded(ids: range, *, today: datetime.date, sink: Sink, bar=None) -> None:
-    """Requalify the practitioners `ids` in ranges of SETTLE_CHUNK, then compact the listings
-    (nearly every one got new qualified days: keep only those versions for the index
-    builds). In the caller's transaction, inside the load (settle_requalify) or after it
-    (seed_demo, beside the builds of the tables it does not write)."""
+def requalify_seeded(ids: range, *, today: datetime.date, bar=None) -> None:
+    """Requalify the practitioners `ids` in ranges of SETTLE_CHUNK, in the caller's
+    transaction."""
     for first in range(ids.start, ids.stop, SETTLE_CHUNK):
         last = min(first + SETTLE_CHUNK, ids.stop) - 1
         _, practitioners = services.practitioners_requalify_between(first=first, last=last, today=today)
         if bar is not None:
             bar.update(practitioners)
-    sink.compact([Listing._meta.db_table])
+
+
+def requalify_parts(ids: range, parts: int, *, today: datetime.date) -> list[Callable[[], None]]:
+    """`requalify_seeded` for `ids` cut into `parts` ranges of consecutive ids, one step each,
+    for steps that run at the same time in connections of their own (seed_demo, beside
+    each other once the load has committed: one statement uses one core)."""
+    size = max(1, -(-len(ids) // parts))
+    return [partial(requalify_seeded, ids[start : start + size], today=today) for start in range(0, len(ids), size)]
 
 
 def demo_credentials(

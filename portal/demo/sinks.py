@@ -297,7 +297,8 @@ def restore_deferred(
     *,
     builders: int = 1,
     progress: bool = False,
-    first: Callable[[], object] | None = None,
+    first: Sequence[Callable[[], object]] = (),
+    then: Callable[[], object] | None = None,
     first_tables: Collection[str] = (),
 ) -> int:
     """Build the indexes and constraints a load recorded (DeferredSchemaStatement), indexes
@@ -308,37 +309,38 @@ def restore_deferred(
     in the open transaction. Every statement is tried; the first failure is
     raised after the others have run, and what failed stays recorded.
 
-    `first`, when given, is a step of the load that rewrites `first_tables`
-    (seed_demo's requalification): it runs in a transaction of its own beside
-    the builds of the other tables, and those tables' builds start once it has
-    committed; inside an open transaction, it runs before every build.
+    `first`, when given, are steps of the load that rewrite `first_tables`
+    (seed_demo's requalification, in parts): they run before every build, at
+    the same time, each in a transaction of its own, and `then` (the
+    compaction of what they rewrote) once they have all committed. If one
+    fails, `then` does not run and the builds of `first_tables` stay recorded.
+    Inside an open transaction, they run one after another before every build.
     """
     pending = list(DeferredSchemaStatement.objects.all())
     if builders <= 1 or connection.in_atomic_block:
-        if first is not None:
-            first()
+        for step in [*first, *([then] if then else [])]:
+            step()
         for statement in pending:
             with transaction.atomic():
                 _run_recorded(statement)
         return len(pending)
-    if not pending and first is None:
+    if not pending and not first:
         return 0
     failures = []
-    waiting = set()  # the tables of a `first` that failed: their builds stay recorded
+    with ThreadPoolExecutor(max_workers=builders) as pool:
+        steps = [pool.submit(_in_own_connection, step) for step in first]
+        failures = [future.exception() for future in steps if future.exception() is not None]
+        if not failures and then is not None:
+            compacted = pool.submit(_in_own_connection, then)
+            failures = [compacted.exception()] if compacted.exception() is not None else []
+    # The tables of a step that failed: their builds stay recorded.
+    waiting = set(first_tables) if failures else set()
     bar = tqdm(total=len(pending), desc=f"{'indexes':<13}", unit=" builds", file=sys.stderr, disable=not progress)
     with bar:
         for constraints in (False, True):
             group = sorted((s for s in pending if s.constraint == constraints), key=_build_cost, reverse=True)
             with ThreadPoolExecutor(max_workers=builders) as pool:
-                futures = []
-                if first is not None and not constraints:
-                    settled = pool.submit(_in_own_connection, first)
-                    futures = [pool.submit(_build, s) for s in group if s.table not in first_tables]
-                    group = [s for s in group if s.table in first_tables]
-                    if settled.exception() is not None:
-                        failures.append(settled.exception())
-                        waiting = set(first_tables)
-                futures += [pool.submit(_build, s) for s in group if s.table not in waiting]
+                futures = [pool.submit(_build, s) for s in group if s.table not in waiting]
                 for future in as_completed(futures):
                     if future.exception() is not None:
                         failures.append(future.exception())

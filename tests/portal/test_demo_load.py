@@ -8,14 +8,15 @@ from unittest import mock
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 
 from credentials import services
 from credentials.models import Credential, Kind, Status, Verification
+from credentials.requalification import requalify_id_range
 from directory.models import Clinic, Listing, Practitioner
 from portal import demo
 from portal.demo import sinks
-from portal.demo.credentials import DEMO_VERIFIER, PENDING_SPREAD_HOURS, credential_tables
+from portal.demo.credentials import DEMO_VERIFIER, PENDING_SPREAD_HOURS, credential_tables, requalify_parts
 from portal.models import DeferredSchemaStatement
 
 pytestmark = pytest.mark.django_db
@@ -109,27 +110,58 @@ def test_a_committed_load_builds_its_indexes_in_connections_of_their_own(rebuilt
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
-def test_a_requalification_that_fails_beside_the_builds_leaves_its_tables_builds_recorded(rebuilt_after):
+def test_a_requalification_part_that_fails_leaves_its_tables_builds_recorded(rebuilt_after):
     before = schema()
-    with mock.patch("portal.demo.credentials.SETTLE_CHUNK", 20):
-        with mock.patch(
-            "credentials.services.practitioners_requalify_between",
-            side_effect=[(0, 20), RuntimeError("canceling statement due to user request")],
-        ):
-            with pytest.raises(RuntimeError, match="user request"):
-                seed_demo("--flush", "--index-builders=2")
+    real = services.practitioners_requalify_between
+    second_part = []
 
-    # The load committed; the requalification rolled back whole, and the builds of the two
-    # tables it rewrites wait, recorded, for the next load; the other tables' are built.
+    def requalify(*, first, last, today):
+        # The load's 60 practitioners in two parts of 30, by ranges of 20: the second part fails
+        # on its second range, after its first.
+        if second_part and first == second_part[0] + 20:
+            raise RuntimeError("canceling statement due to user request")
+        return real(first=first, last=last, today=today)
+
+    def parts(ids, count, *, today):
+        second_part.append(ids.start + 30)
+        return requalify_parts(ids, count, today=today)
+
+    with (
+        mock.patch("portal.demo.credentials.SETTLE_CHUNK", 20),
+        mock.patch("credentials.services.practitioners_requalify_between", requalify),
+        mock.patch("portal.management.commands.seed_demo.requalify_parts", parts),
+    ):
+        with pytest.raises(RuntimeError, match="user request"):
+            seed_demo("--flush", "--index-builders=2")
+
+    # The load committed; the part that failed rolled back whole (the other committed), the
+    # compaction did not run, and the builds of the two tables the parts rewrite wait,
+    # recorded, for the next load; the other tables' are built.
     assert Practitioner.objects.count() == 60
     waiting = set(DeferredSchemaStatement.objects.values_list("table", flat=True))
     assert waiting == {Listing._meta.db_table, Practitioner._meta.db_table}
+    # The first part's listings agree with their credentials; the second's keep the stand-in days.
+    first_id = Practitioner.objects.order_by("id").values_list("id", flat=True).first()
+    with transaction.atomic():
+        assert requalify_id_range(first_id, first_id + 29, TODAY) == (0, 30)
+        assert requalify_id_range(first_id + 30, first_id + 59, TODAY)[0] > 0
+        transaction.set_rollback(True)
 
     seed_demo("--flush", "--index-builders=2")
 
     assert schema() == before
     assert not DeferredSchemaStatement.objects.exists()
     assert services.qualification_repair(today=TODAY) == 0
+
+
+def test_the_requalification_parts_cover_every_practitioner_once():
+    ids = range(101, 1102)
+    for count in (1, 2, 3, 7):
+        covered = []
+        for step in requalify_parts(ids, count, today=TODAY):
+            covered.extend(step.args[0])
+        assert covered == list(ids), count
+    assert requalify_parts(range(5, 5), 2, today=TODAY) == []
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)

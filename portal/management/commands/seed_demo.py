@@ -17,7 +17,7 @@ from portal import demo
 from portal.demo.credentials import (
     credential_tables,
     demo_training_providers,
-    requalify_seeded,
+    requalify_parts,
     seed_credentials,
     settle_requalify,
 )
@@ -123,16 +123,19 @@ class Command(BaseCommand):
                 settle=() if beside_builds else settle,
             )
         started = time.perf_counter()
-        requalify = None
+        requalify = []
         if beside_builds and settle:
             ids = result.practitioner_ids
-            requalify = partial(requalify_seeded, ids, today=today, sink=sink)
+            requalify = requalify_parts(ids, index_builders, today=today)
             if verbosity:
-                self.stderr.write(f"Requalifying {len(ids):,} practitioners beside the index builds...")
+                self.stderr.write(
+                    f"Requalifying {len(ids):,} practitioners in {len(requalify)} connections, then the index builds..."
+                )
         demo.restore_deferred(
             builders=index_builders,
             progress=verbosity > 0,
             first=requalify,
+            then=partial(sink.compact, [Listing._meta.db_table]) if requalify else None,
             first_tables=[Listing._meta.db_table, Practitioner._meta.db_table],
         )
         indexes = result.seconds.pop("indexes", 0) + time.perf_counter() - started
