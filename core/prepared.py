@@ -14,6 +14,11 @@ own, so this is one, kept to what the search needs:
   compile either is one of the markers (possibly converted by the ORM, e.g.
   an int wrapped as `Int4`, a point as a PostGIS adapter) or is the same in
   both compiles (a constant of the shape). The *recipe* records which.
+  A text may also appear as a `contains` LIKE pattern (icontains, written as
+  ILIKE by core.lookups): the marker between two `%`, rebuilt from the
+  request's text with Django's escaping of `%`, `_` and backslashes. An
+  `Array` input (the name search's candidates' ids) is one array parameter,
+  whatever its length.
   A shape is refused (compiled as usual every time) when the two SQL texts
   differ, a parameter is explained by neither, or the recipe applied to the
   request's own inputs does not rebuild its parameters exactly (type and
@@ -43,11 +48,11 @@ from django.contrib.gis.db.backends.postgis.adapter import PostGISAdapter
 from django.contrib.gis.db.models import GeometryField
 from django.contrib.gis.geos import GEOSGeometry, Point
 from django.core.exceptions import EmptyResultSet
-from django.db import connections
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet, signals
 from django.db.models.base import ModelState
 from django.db.models.expressions import Col
-from django.db.models.query import ModelIterable
+from django.db.models.query import FlatValuesListIterable, ModelIterable
 from django.db.models.sql.constants import GET_ITERATOR_CHUNK_SIZE, MULTI
 
 # Shapes kept per process. A shape is a combination of given filters, list
@@ -59,6 +64,11 @@ MAX_SHAPES = 256
 
 _REFUSED = object()
 _shapes: dict[Hashable, Any] = {}
+
+
+class Array(tuple):
+    """An input passed whole as one array parameter (`= ANY(%s)`, directory.selectors.EqualsAny):
+    its length is not part of the shape, unlike a list's (one parameter an item)."""
 
 
 def forget() -> None:
@@ -89,6 +99,8 @@ def _markers(inputs: Mapping[str, Any]) -> dict[str, Any]:
         n = next(counter)
         if value is None or isinstance(value, bool):
             return value  # part of the shape, not of the parameters
+        if isinstance(value, Array):
+            return Array((1_000_000_000 + n,))
         if isinstance(value, (list, tuple)):
             return type(value)(marker(item) for item in value)
         if isinstance(value, Point):
@@ -114,6 +126,8 @@ def shape_of(inputs: Mapping[str, Any]) -> tuple:
     def part(value):
         if value is None or isinstance(value, bool):
             return value
+        if isinstance(value, Array):
+            return "array"
         if isinstance(value, (list, tuple)):
             return ("list", len(value))
         return type(value).__name__
@@ -124,7 +138,7 @@ def shape_of(inputs: Mapping[str, Any]) -> tuple:
 def _leaves(inputs: Mapping[str, Any]):
     """(path, value) of every scalar input: a list's items one by one."""
     for name, value in inputs.items():
-        if isinstance(value, (list, tuple)):
+        if isinstance(value, (list, tuple)) and not isinstance(value, Array):
             for index, item in enumerate(value):
                 yield (name, index), item
         elif value is not None and not isinstance(value, bool):
@@ -136,6 +150,8 @@ def _fingerprint(value) -> Hashable:
         return ("geometry", value.ewkb)
     if isinstance(value, GEOSGeometry):
         return ("geometry", bytes(value.ewkb))
+    if isinstance(value, (list, Array)):
+        return ("array", tuple(value))
     return (type(value) if isinstance(value, (str, datetime.date)) else "number", value)
 
 
@@ -174,14 +190,25 @@ _ADAPTERS = {
 }
 
 
+def like_contains(text: str) -> str:
+    """The pattern Django's `contains` lookups give LIKE for a text: its wildcards and
+    backslashes escaped, between two `%`."""
+    return f"%{connections[DEFAULT_DB_ALIAS].ops.prep_for_like_query(text)}%"
+
+
 def _slot_for(param, markers_by_fingerprint) -> Slot | None:
     path = markers_by_fingerprint.get(_fingerprint(param))
+    if path is None and isinstance(param, str) and len(param) > 2 and param[0] == param[-1] == "%":
+        # A marker as a `contains` pattern (icontains, ILIKE): the marker has no character
+        # to escape, and derive_recipe checks the request's own pattern is rebuilt exactly.
+        path = markers_by_fingerprint.get(_fingerprint(param[1:-1]))
+        return None if path is None else Slot(path=path, convert=like_contains)
     if path is None:
         return None
     if isinstance(param, PostGISAdapter):
         return Slot(path=path, convert=_ADAPTERS[param.geography])
     marker_type = type(param)
-    return Slot(path=path, convert=None if marker_type in (str, float, datetime.date) else marker_type)
+    return Slot(path=path, convert=None if marker_type in (str, float, datetime.date, Array) else marker_type)
 
 
 def derive_recipe(
@@ -407,6 +434,7 @@ class Statement:
     model: type
     annotations: frozenset[str]
     instances: Instances | None = None
+    flat: bool = False  # a values_list(..., flat=True): the first column of each row
 
     def params(self, inputs: Mapping[str, Any]) -> list:
         # An input converted alike in several places is converted once: the origin is
@@ -426,6 +454,8 @@ class Statement:
 
     def rows(self, inputs: Mapping[str, Any], using: str) -> list:
         compiler = _kept_compiler(self.compiler, self.sql, self.params(inputs), using)
+        if self.flat:
+            return [row[0] for row in compiler.results_iter()]
         if self.instances is not None:
             return self.instances.of(compiler, using)
         return list(ModelIterable(_Run(compiler, using, self.model)))
@@ -436,6 +466,9 @@ def prepare(
 ) -> tuple[Statement | None, QuerySet]:
     """Compile `build(inputs)` and derive its recipe; returns (the statement or None if refused, the queryset)."""
     queryset = build(inputs)
+    flat = queryset._iterable_class is FlatValuesListIterable
+    if not flat and queryset._iterable_class is not ModelIterable:
+        return None, queryset
     markers = _markers(inputs)
     try:
         compiler = queryset.query.get_compiler(using=using)
@@ -452,7 +485,8 @@ def prepare(
         compiler=compiler,
         model=queryset.model,
         annotations=frozenset(queryset.query.annotations),
-        instances=Instances.plan(compiler),
+        instances=None if flat else Instances.plan(compiler),
+        flat=flat,
     )
     return statement, queryset
 

@@ -385,11 +385,12 @@ class PractitionerSearchFilter(PlaceFilterSet):
         origin = None if inputs["origin"] is None else selectors.Origin(inputs["origin"], inputs["radius_m"])
         return selectors.listing_search(self.narrow(queryset, inputs), origin=origin)
 
-    def narrowed_by_name(self, ids: list[int] | None):
-        """The search of these candidates by name without a place (None: walking by name),
-        for selectors.RangedNameSearch."""
-        text, inputs = self.form.cleaned_data["q"], self.search_inputs()
-        queryset = self.narrow(self.queryset.all(), inputs).filter(selectors.listing_name_matches(text))
+    def narrowed_by_name(self, base, inputs: dict):
+        """The search by name without a place of the candidates `inputs["ids"]` (None: walking
+        by name), from `inputs` alone (search_inputs, the text as `q`), for
+        selectors.RangedNameSearch."""
+        ids = inputs["ids"]
+        queryset = self.narrow(base.all(), inputs).filter(selectors.listing_name_matches(inputs["q"]))
         if ids is not None:
             queryset = queryset.filter(selectors.EqualsAny(F("pk"), ids))
         return selectors.listing_search(queryset, origin=None, sort=ids is not None)
@@ -401,10 +402,13 @@ class PractitionerSearchFilter(PlaceFilterSet):
         inputs, run from the statement kept for its shape."""
         text = self.form.cleaned_data.get("q")
         if text and self.origin is None:
+            base = self.queryset
             return selectors.RangedNameSearch(
                 text=text,
                 qualified_only=self.qualified_only,
-                search=self.narrowed_by_name,
+                search=lambda inputs: self.narrowed_by_name(base, inputs),
+                inputs={**self.search_inputs(), "q": text},
+                key=f"{type(self).__qualname__} by name",
             )
         if text:
             return self.qs

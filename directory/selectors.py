@@ -218,9 +218,14 @@ def rows_by_id(queryset: QuerySet, ids: list[int]) -> list:
     conditions chose them already."""
     if not ids:
         return []
+    return list(by_id(queryset, ids))
+
+
+def by_id(queryset: QuerySet, ids) -> QuerySet:
+    """rows_by_id's queryset."""
     page = queryset.all()
     page.query.clear_where()
-    return list(page.filter(EqualsAny(F("pk"), ids)))
+    return page.filter(EqualsAny(F("pk"), ids))
 
 
 def _fetch_nearest_first(queryset: QuerySet) -> list:
@@ -456,9 +461,13 @@ def name_search_walks(text: str, *, near: bool = False) -> bool:
     """
     if max(map(len, re.findall(r"\w+", text)), default=0) < 3:
         return True
-    clinics = Clinic.objects.filter(name_matches(["name"], text)).order_by().values_list("pk", flat=True)
     limit = NAMED_CLINICS_NEAR_LIMIT if near else NAMED_CLINICS_LIMIT
-    return len(clinics[: limit + 1]) > limit
+
+    def named_clinics(inputs):
+        clinics = Clinic.objects.filter(name_matches(["name"], inputs["q"])).order_by()
+        return clinics.values_list("pk", flat=True)[: limit + 1]
+
+    return len(prepared.fetch(("named clinics", limit), named_clinics, {"q": text}, **KEPT_AS_IS)) > limit
 
 
 def listing_candidates(
@@ -470,19 +479,37 @@ def listing_candidates(
     then keeps those qualified today), and only practitioners named before `name_below`
     when given; or None when there are more than NAMED_LISTINGS_LIMIT
     (NAMED_LISTINGS_NEAR_LIMIT within a radius)."""
-    candidates = Listing.objects.filter(listing_names_candidates(text))
-    if qualified_only:
-        # What the partial spatial index holds (listing_qualified_point): a third of the
-        # points of the full one within 40 km of Manhattan, so a quicker bitmap.
-        candidates = candidates.filter(qualified_until__isnull=False)
-    if origin is not None:
-        candidates = candidates.filter(point__dwithin=(origin.point, D(m=origin.radius_m)))
-    if name_below is not None:
-        candidates = candidates.filter(practitioner_name__lt=name_below)
     limit = NAMED_LISTINGS_LIMIT if origin is None else NAMED_LISTINGS_NEAR_LIMIT
+
+    def candidates(inputs):
+        listings = Listing.objects.filter(listing_names_candidates(inputs["q"]))
+        if inputs["qualified_only"]:
+            # What the partial spatial index holds (listing_qualified_point): a third of the
+            # points of the full one within 40 km of Manhattan, so a quicker bitmap.
+            listings = listings.filter(qualified_until__isnull=False)
+        if inputs["origin"] is not None:
+            listings = listings.filter(point__dwithin=(inputs["origin"], D(m=inputs["radius_m"])))
+        if inputs["name_below"] is not None:
+            listings = listings.filter(practitioner_name__lt=inputs["name_below"])
+        return listings.order_by().values_list("pk", flat=True)[: limit + 1]
+
+    inputs = {
+        "q": text,
+        "qualified_only": qualified_only,
+        "origin": None if origin is None else origin.point,
+        "radius_m": None if origin is None else float(origin.radius_m),
+        "name_below": name_below,
+    }
     with reading_with_planner_settings(CANDIDATES_PLAN):
-        ids = list(candidates.order_by().values_list("pk", flat=True)[: limit + 1])
+        ids = prepared.fetch(("name candidates", limit), candidates, inputs, **KEPT_AS_IS)
     return None if len(ids) > limit else sorted(ids)
+
+
+# A statement of the name search kept per shape (core.prepared) is run as it is: its
+# planner settings are set around it by the caller. Compiled afresh for every request,
+# `?q=Nguyen` without a place took 24-28 ms (p50) at 1M practitioners; kept, 17-19 ms
+# (bench/names.py --queries 30; cProfile: 33,000 -> 9,500 function calls a request).
+KEPT_AS_IS = {"run_plain": list, "run_kept": lambda statement, rows: rows()}
 
 
 def named_listing_ids(text: str, *, origin: Origin | None = None, qualified_only: bool = False) -> list[int] | None:
@@ -541,32 +568,55 @@ class RangedNameSearch:
     """A name search without a place, whose page is looked for among the candidates in the
     first names of the alphabet, then in longer ranges (NAME_RANGE_ROWS).
 
-    `search(ids)` is the search of those candidates (sorted, `named_listing_ids`' route),
-    `search(None)` the walk by name for a text naming many clinics or candidates.
+    `search(inputs)` makes the search from `inputs` alone (the text and every filter, as
+    `inputs`, and the candidates' ids as `ids`): of those candidates (sorted,
+    `named_listing_ids`' route) when `ids` is given, otherwise the walk by name for a text
+    naming many clinics or candidates. Its page's statements are kept per shape under
+    `key` (core.prepared), with the ids one array parameter.
     """
 
     text: str
     qualified_only: bool
-    search: Callable[[list[int] | None], QuerySet]
+    search: Callable[[dict], QuerySet]
+    inputs: dict
+    key: str
 
     def fetch(self, start: int, stop: int) -> list:
         if name_search_walks(self.text):
-            return fetch_page(self.search(None), start=start, stop=stop)
+            return fetch_page(self.search({**self.inputs, "ids": None}), start=start, stop=stop)
         ladder = iter(NAME_RANGE_ROWS)
         rows = next(ladder, None)  # no ranges: the whole list
         while True:
             below = None if rows is None else name_range_end(rows)
             ids = listing_candidates(self.text, qualified_only=self.qualified_only, name_below=below)
             if ids is None:
-                return fetch_page(self.search(None), start=start, stop=stop)
-            search = self.search(ids)
+                return fetch_page(self.search({**self.inputs, "ids": None}), start=start, stop=stop)
             # The page's rows are read once a range holds them all.
-            page = sorted_page_ids(search, start=start, stop=stop)
+            page = self.page_ids(ids, start=start, stop=stop)
             if below is None or len(page) == stop - start:
-                return rows_by_id(search, page)
+                return self.rows(page)
             found = start + len(page) if page else 0
             wanted = rows * stop * 1.5 / found if found else rows * 16
             rows = next((longer for longer in ladder if longer >= wanted), None)
+
+    def page_ids(self, ids: list[int], *, start: int, stop: int) -> list[int]:
+        """sorted_page_ids of the search of these candidates, from its kept statement."""
+
+        def page(inputs):
+            return self.search(inputs).values_list("pk", flat=True)[start:stop]
+
+        inputs = {**self.inputs, "ids": prepared.Array(ids)}
+        with reading_with_planner_settings(SORTED_IN_FULL_PLAN):
+            return prepared.fetch((self.key, "page", start, stop), page, inputs, **KEPT_AS_IS)
+
+    def rows(self, ids: list[int]) -> list:
+        """rows_by_id of the search, from its kept statement."""
+        if not ids:
+            return []
+        inputs = {**self.inputs, "ids": prepared.Array(ids)}
+        return prepared.fetch(
+            (self.key, "rows"), lambda inputs: by_id(self.search(inputs), inputs["ids"]), inputs, **KEPT_AS_IS
+        )
 
 
 def location_search(queryset: QuerySet[Location], *, origin: Origin | None) -> QuerySet[Location]:
