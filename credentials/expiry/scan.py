@@ -295,11 +295,14 @@ def _refresh_hours(since: datetime.date, day: datetime.date) -> int:
     lapsed_sql, lapsed_params = lapsed.query.sql_with_params()
     practitioner, credential = _table(Practitioner), _table(Credential)
     hours = _column(Practitioner, "verified_training_hours")
-    c = {field: _column(Credential, field) for field in ("practitioner", "status", "kind", "issued_on", "expires_on")}
+    c = {
+        field: _column(Credential, field)
+        for field in ("practitioner", "status", "kind", "issued_on", "expires_on", "hours")
+    }
     sql = f"""
         WITH lapsed (id) AS MATERIALIZED ({lapsed_sql}),
         summed (id, hours) AS (
-            SELECT lapsed.id, coalesce(sum(c.{_column(Credential, "hours")}), 0)
+            SELECT lapsed.id, coalesce(sum(c.{c["hours"]}), 0)
             FROM lapsed
             LEFT JOIN {credential} c ON c.{c["practitioner"]} = lapsed.id
                 AND c.{c["status"]} = %s AND c.{c["kind"]} = %s AND c.{c["issued_on"]} <= %s

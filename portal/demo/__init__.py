@@ -28,7 +28,7 @@ while the tables' foreign keys, unique constraints and secondary indexes
 are set aside and then rebuilt from PostgreSQL's own definitions of them
 (`CopySink.loading`): at the end of the load's transaction, or, as
 `seed_demo` does, recorded in it and built two at a time once it has
-committed, with the requalification beside them (`restore_deferred`);
+committed, after the requalification in two parts (`restore_deferred`);
 `seed_demo --flush` empties the tables in that transaction too, so COPY
 writes the rows already frozen.
 The package's rooms: `data` (what the generator draws from), `geography`

@@ -326,7 +326,6 @@ def restore_deferred(
         return len(pending)
     if not pending and not first:
         return 0
-    failures = []
     with ThreadPoolExecutor(max_workers=builders) as pool:
         steps = [pool.submit(_in_own_connection, step) for step in first]
         failures = [future.exception() for future in steps if future.exception() is not None]

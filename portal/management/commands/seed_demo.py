@@ -100,17 +100,17 @@ class Command(BaseCommand):
         # What a seed stopped during its index builds left unbuilt comes first.
         demo.restore_deferred(builders=index_builders, progress=verbosity > 0)
         # One transaction from the flush to the last row: COPY FREEZE needs the TRUNCATE
-        # in it, and a failed load leaves the directory (and its schema) as it was. The
-        # indexes are built after it commits, index_builders at a time (CopySink.loading),
-        # and with them, in a transaction of its own, the requalification from the
-        # credentials, before the builds of the tables it rewrites.
-        beside_builds = index_builders > 1
+        # in it, and a failed load leaves the directory (and its schema) as it was. With
+        # more than one builder, once it has committed, the requalification from the
+        # credentials runs in index_builders parts at the same time, then the indexes are
+        # built index_builders at a time (CopySink.loading, restore_deferred).
+        after_commit = index_builders > 1
         with transaction.atomic():
             if flush:
                 demo.flush_directory()
             elif self.refuse_to_add(if_empty=if_empty, verbosity=verbosity):
                 return
-            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else (), record_restores=beside_builds)
+            sink = demo.CopySink(truncated=demo.flushed_tables() if flush else (), record_restores=after_commit)
             result = demo.seed(
                 practitioners=practitioners,
                 seed=seed,
@@ -120,11 +120,11 @@ class Command(BaseCommand):
                 sink=sink,
                 stages=stages,
                 tables=tables,
-                settle=() if beside_builds else settle,
+                settle=() if after_commit else settle,
             )
         started = time.perf_counter()
         requalify = []
-        if beside_builds and settle:
+        if after_commit and settle:
             ids = result.practitioner_ids
             requalify = requalify_parts(ids, index_builders, today=today)
             if verbosity:
