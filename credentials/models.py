@@ -189,6 +189,21 @@ class Credential(models.Model):
             models.Index(fields=["status", "created_at"], name="credential_status_created"),
             models.Index(fields=["status", "next_review_due"], name="credential_status_review"),
             models.Index(fields=["expires_on"], name="credential_expires_on"),
+            # The expiry scan's refresh of verified training hours (expiry.scan._refresh_hours),
+            # read from these alone: which practitioners' training lapsed between two scan
+            # days, and each one's valid training. A third of the credentials.
+            models.Index(
+                fields=["expires_on"],
+                include=["practitioner"],
+                condition=models.Q(status=Status.VERIFIED, kind=Kind.TRAINING),
+                name="credential_training_expiry",
+            ),
+            models.Index(
+                fields=["practitioner"],
+                include=["issued_on", "expires_on", "hours"],
+                condition=models.Q(status=Status.VERIFIED, kind=Kind.TRAINING),
+                name="credential_training_hours",
+            ),
         ]
 
     def __str__(self):

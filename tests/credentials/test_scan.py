@@ -329,6 +329,51 @@ def test_verified_training_hours_drop_after_a_training_record_lapses(practitione
     assert (practitioner.verified_training_hours, run.practitioners_requalified) == (0, 1)
 
 
+def test_the_hours_refresh_reads_the_training_indexes_once_prepared(practitioner, admin, clinic_user, freeze_today):
+    """The refresh's two reads come from a partial index of verified training records alone,
+    under the generic plan PostgreSQL keeps for a prepared statement: their condition is
+    written as constants, which a parameter would not match."""
+    verified(
+        CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY
+    )
+    refresh = []
+
+    def keep_refresh(execute, sql, params, many, context):
+        if sql.lstrip().startswith("WITH lapsed"):
+            refresh.append((sql, params))
+        return execute(sql, params, many, context)
+
+    freeze_today(days(4))
+    with connection.execute_wrapper(keep_refresh):
+        scan.credentials_scan(today=days(4))
+    ((sql, params),) = refresh
+    numbered = iter(range(1, len(params) + 1))
+    with connection.cursor() as cursor:
+        # Prepared after the drops (psycopg deallocates every prepared statement after DDL).
+        # Generic, with no sequential scan of tables this small and none of the credentials'
+        # other indexes to choose from (dropped inside the test's transaction): whether the
+        # training indexes can serve it, not which one the planner prefers on a few rows.
+        cursor.execute("SET LOCAL plan_cache_mode = force_generic_plan")
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = %s AND indexname NOT LIKE 'credential_training_%%'"
+            " AND indexname <> %s",
+            [Credential._meta.db_table, f"{Credential._meta.db_table}_pkey"],
+        )
+        for (index,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{index}"')
+        cursor.execute("PREPARE refresh_hours AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
+        # A utility statement takes no parameters of its own: the values go in as literals.
+        cursor.execute(
+            connection.ops.compose_sql(f"EXPLAIN EXECUTE refresh_hours({', '.join(['%s'] * len(params))})", params)
+        )
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        cursor.execute("DEALLOCATE refresh_hours")
+    reads = [line.strip() for line in plan.splitlines() if "on credentials_credential" in line]
+    assert len(reads) == 2
+    assert all(re.search(r"Index Only Scan using credential_training_(expiry|hours) ", read) for read in reads), plan
+
+
 @pytest.mark.parametrize("offset", [365, -365, 3650])
 def test_a_scan_far_ahead_or_back_works_in_a_few_queries(practitioner, admin, clinic_user, offset):
     for n in range(20):
