@@ -27,3 +27,17 @@ import django  # noqa: E402
 # whitenoise warns that collectstatic was not run; the API does not need it.
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 django.setup()
+
+
+def server_memory() -> str:
+    """The PostgreSQL server's memory settings, for a benchmark to print beside its figures:
+    the buffers and the WAL between checkpoints decide how fast bulk writes go (README.md,
+    Production; bench/README.md)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT string_agg(name || ' ' || current_setting(name), ', ' ORDER BY name) FROM pg_settings"
+            " WHERE name IN ('shared_buffers', 'max_wal_size', 'work_mem')"
+        )
+        return cursor.fetchone()[0]

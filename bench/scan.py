@@ -21,7 +21,7 @@ import datetime
 import sys
 import time
 
-import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+import benchenv  # sets up Django; must come before any Django import
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
@@ -203,6 +203,7 @@ def main():
         f"Data: {Practitioner.objects.count():,} practitioners, {Credential.objects.count():,} credentials, "
         f"{clinics:,} clinics; scan day {args.day}."
     )
+    print(f"PostgreSQL: {benchenv.server_memory()}.")
     timed_scan(args.day, "first scan (cold)", args.statements)
     timed_scan(args.day, "same day again", args.statements)
     timed_scan(args.day + datetime.timedelta(days=1), "next day", args.statements)

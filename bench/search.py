@@ -311,7 +311,7 @@ def main():
     mean_results = statistics.mean(len(page) for page in api_pages)
 
     print()
-    print(f"Machine: {machine()}; PostgreSQL {server}, PostGIS {postgis}")
+    print(f"Machine: {machine()}; PostgreSQL {server} ({benchenv.server_memory()}), PostGIS {postgis}")
     print(f"Code: {code_version()}; gc.freeze() after setup: {'no' if args.no_gc_freeze else 'yes'}")
     print(f"Dataset: {practitioners:,} practitioners, {listings:,} listings (seed {args.seed})")
     if seconds is not None:

@@ -35,7 +35,7 @@ import os
 import time
 from unittest import mock
 
-import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+import benchenv  # sets up Django; must come before any Django import
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
 from scan import StatementTimer  # noqa: E402
@@ -130,6 +130,7 @@ def main():
         f"{args.practitioners:,} practitioners, seed {args.seed}, {requalify}: {wall:.1f} s wall; "
         f"CPU {cpu:.1f} s Python, {db:.1f} s PostgreSQL; load average {os.getloadavg()[0]:.1f}"
     )
+    print(f"PostgreSQL: {benchenv.server_memory()}.")
     if args.statements:
         print(f"The {args.statements} slowest statements:")
         for seconds, sql in sorted(timer.timings, reverse=True)[: args.statements]:
