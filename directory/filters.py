@@ -386,33 +386,32 @@ class PractitionerSearchFilter(PlaceFilterSet):
         return selectors.listing_search(self.narrow(queryset, inputs), origin=origin)
 
     def narrowed_by_name(self, base, inputs: dict):
-        """The search by name without a place of the candidates `inputs["ids"]` (None: walking
-        by name), from `inputs` alone (search_inputs, the text as `q`), for
-        selectors.RangedNameSearch."""
+        """The search by name of the candidates `inputs["ids"]` (None: walking by name or
+        nearest first), from `inputs` alone (search_inputs, the text as `q`), for
+        selectors.KeptNameSearch."""
         ids = inputs["ids"]
+        origin = None if inputs["origin"] is None else selectors.Origin(inputs["origin"], inputs["radius_m"])
         queryset = self.narrow(base.all(), inputs).filter(selectors.listing_name_matches(inputs["q"]))
         if ids is not None:
             queryset = queryset.filter(selectors.EqualsAny(F("pk"), ids))
-        return selectors.listing_search(queryset, origin=None, sort=ids is not None)
+        return selectors.listing_search(queryset, origin=origin, sort=ids is not None)
 
     @property
     def results(self):
-        """What the view pages through: a name search without a place, one range of names
-        at a time; a name search near a place, as the queryset; otherwise the search as
-        inputs, run from the statement kept for its shape."""
+        """What the view pages through: a name search, without a place one range of names
+        at a time, near one within the radius; otherwise the search as inputs. Either way
+        from the statements kept for its shape."""
         text = self.form.cleaned_data.get("q")
-        if text and self.origin is None:
-            base = self.queryset
-            return selectors.RangedNameSearch(
+        base = self.queryset
+        if text:
+            search = selectors.RangedNameSearch if self.origin is None else selectors.NearNameSearch
+            return search(
                 text=text,
                 qualified_only=self.qualified_only,
                 search=lambda inputs: self.narrowed_by_name(base, inputs),
                 inputs={**self.search_inputs(), "q": text},
                 key=f"{type(self).__qualname__} by name",
             )
-        if text:
-            return self.qs
-        base = self.queryset
         return selectors.ShapedSearch(
             key=type(self).__qualname__,
             build=lambda inputs: self.build(base.all(), inputs),
