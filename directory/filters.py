@@ -326,6 +326,8 @@ class PractitionerSearchFilter(PlaceFilterSet):
     def filter_language(self, queryset, name, value):
         return queryset.filter(language_ids__overlap=value)
 
+    # The search compiled afresh, as django-filter's `qs` builds it (the API answers from
+    # the statements kept per shape, below, which the tests hold to this one).
     # Set by filter_name when the text names few enough listings to read all of them
     # by id and sort them, by name or nearest first (selectors.named_listing_ids);
     # otherwise the search walks by name or nearest first, checking the names row by
@@ -355,8 +357,8 @@ class PractitionerSearchFilter(PlaceFilterSet):
     # --- the same search from the statement kept for its shape (core.prepared) ---
 
     # What a search's SQL is made of besides its shape: every filter but the
-    # place (given as its point and radius) and `q` (a name search is planned
-    # by how many names match, so it is built afresh every time).
+    # place (given as its point and radius) and `q` (a name search adds the text and
+    # its candidates' ids itself: selectors.KeptNameSearch).
     NOT_INPUTS = frozenset({*PlaceFilterSet.PLACE_FILTERS, "q"})
 
     def search_inputs(self) -> dict:

@@ -580,6 +580,10 @@ class KeptNameSearch:
     inputs: dict
     key: str
 
+    def fetch(self, start: int, stop: int) -> list:
+        """Rows [start, stop) of the search."""
+        raise NotImplementedError
+
     def walk(self, start: int, stop: int) -> list:
         return fetch_page(self.search({**self.inputs, "ids": None}), start=start, stop=stop)
 
