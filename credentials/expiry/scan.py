@@ -285,7 +285,8 @@ def _refresh_hours(since: datetime.date, day: datetime.date) -> int:
     practitioners) from 6.9 to 5.2 s with 135k practitioners' hours changed, and from
     15.1 to 3.4 s with none to change (bench/scan.py; EXPLAIN ANALYZE, a busy machine).
     Both reads come from two partial indexes of verified training records (migration
-    credentials 0017): 3.1-3.4 -> 1.5-1.8 s for a year's catch-up.
+    credentials 0017): 3.1-3.4 -> 1.4-1.6 s for a year's catch-up (2.1-2.5 s on a freshly
+    seeded database).
     """
     as_of = clock.today()
     practitioner, credential = _table(Practitioner), _table(Credential)

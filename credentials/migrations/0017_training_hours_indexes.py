@@ -6,7 +6,8 @@ days, read from the index alone instead of a bitmap of every credential expiring
 By practitioner, with the issue and expiry days and the hours: each such practitioner's
 valid training, summed from the index alone instead of a hash of every verified training
 record read from the table. On a year's catch-up at 5M credentials (145k practitioners)
-the refresh took 3.1-3.4 s before and 1.5-1.8 s after (bench/scan.py). Built
+the refresh took 3.1-3.4 s before and 1.4-1.6 s after, 2.1-2.5 s on a freshly seeded
+database (bench/scan.py). Built
 CONCURRENTLY, so a live credential service keeps taking writes meanwhile.
 """
 
