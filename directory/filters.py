@@ -347,25 +347,17 @@ class PractitionerSearchFilter(PlaceFilterSet):
     def filter_language(self, queryset, name, value):
         return queryset.filter(language_ids__overlap=value)
 
-    # The search compiled afresh, as django-filter's `qs` builds it (the API answers from
-    # the statements kept per shape, below, which the tests hold to this one).
-    # Set by filter_name when the text names few enough listings to read all of them
-    # by id and sort them, by name or nearest first (selectors.named_listing_ids);
-    # otherwise the search walks by name or nearest first, checking the names row by
-    # row. Either way the names checked are the listing's own copies.
-    named = None
-
     @property
     def qualified_only(self) -> bool:
         """Only listings qualified today: unless include_unqualified=true."""
         return not self.form.cleaned_data.get("include_unqualified")
 
+    # The search as django-filter's `qs` compiles it afresh: a name search there walks by
+    # name or nearest first, checking the listing's own copies of the names row by row.
+    # The API answers from `results` (below) instead, whose name search reads the
+    # candidates of the trigram indexes by id when they are few (selectors.KeptNameSearch).
     def filter_name(self, queryset, name, value):
-        self.named = selectors.named_listing_ids(value, origin=self.origin, qualified_only=self.qualified_only)
-        matches = selectors.listing_name_matches(value)
-        if self.named is None:
-            return queryset.filter(matches)
-        return queryset.filter(selectors.EqualsAny(F("pk"), self.named), matches)
+        return queryset.filter(selectors.listing_name_matches(value))
 
     def filter_queryset(self, queryset):
         if self.qualified_only:
@@ -373,7 +365,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
         return super().filter_queryset(queryset)
 
     def group(self, queryset):
-        return selectors.listing_search(queryset, origin=self.origin, sort=self.named is not None)
+        return selectors.listing_search(queryset, origin=self.origin)
 
     # --- the same search from the statement kept for its shape (core.prepared) ---
 
@@ -405,19 +397,17 @@ class PractitionerSearchFilter(PlaceFilterSet):
     def build(self, queryset, inputs: dict):
         """filter_queryset without `q`, from `inputs` alone: the kept statement's recipe is derived
         by building the search again from marker inputs."""
-        origin = None if inputs["origin"] is None else selectors.Origin(inputs["origin"], inputs["radius_m"])
-        return selectors.listing_search(self.narrow(queryset, inputs), origin=origin)
+        return selectors.listing_search(self.narrow(queryset, inputs), origin=selectors.Origin.of(inputs))
 
     def narrowed_by_name(self, base, inputs: dict):
         """The search by name of the candidates `inputs["ids"]` (None: walking by name or
         nearest first), from `inputs` alone (search_inputs, the text as `q`), for
         selectors.KeptNameSearch."""
         ids = inputs["ids"]
-        origin = None if inputs["origin"] is None else selectors.Origin(inputs["origin"], inputs["radius_m"])
         queryset = self.narrow(base.all(), inputs).filter(selectors.listing_name_matches(inputs["q"]))
         if ids is not None:
             queryset = queryset.filter(selectors.EqualsAny(F("pk"), ids))
-        return selectors.listing_search(queryset, origin=origin, sort=ids is not None)
+        return selectors.listing_search(queryset, origin=selectors.Origin.of(inputs), sort=ids is not None)
 
     @property
     def results(self):

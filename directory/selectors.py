@@ -56,6 +56,12 @@ class Origin:
     point: Point
     radius_m: float
 
+    @classmethod
+    def of(cls, inputs: dict) -> Origin | None:
+        """The origin of a search given as inputs (its point as `origin`, its reach as
+        `radius_m`; directory.filters' search_inputs), or None without a place."""
+        return None if inputs["origin"] is None else cls(inputs["origin"], inputs["radius_m"])
+
 
 def nearest_per_group(
     queryset: QuerySet, *, group: str, origin: Origin | None, order: tuple[str, ...], sort: bool = False
@@ -617,8 +623,7 @@ class NearNameSearch(KeptNameSearch):
     """
 
     def fetch(self, start: int, stop: int) -> list:
-        origin = Origin(self.inputs["origin"], self.inputs["radius_m"])
-        ids = named_listing_ids(self.text, origin=origin, qualified_only=self.qualified_only)
+        ids = named_listing_ids(self.text, origin=Origin.of(self.inputs), qualified_only=self.qualified_only)
         if ids is None:
             return self.walk(start, stop)
         return self.rows(self.page_ids(ids, start=start, stop=stop))
