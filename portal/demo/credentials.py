@@ -326,11 +326,16 @@ def settle_requalify(ctx: SeedContext) -> None:
     """Requalify every seeded practitioner from the credentials just loaded, inside the load
     (seed_demo --index-builders 1; with more, `requalify_parts` run beside each other once
     the load has committed): the listings' qualified days and the practitioners' verified
-    training hours (and the listings' copies of them), then compact the listings (nearly
-    every one got new qualified days: keep only those versions for the index builds)."""
+    training hours (and the listings' copies of them), then compact the listings."""
     with ctx.bar("requalify", len(ctx.result.practitioner_ids)) as bar:
         requalify_seeded(ctx.result.practitioner_ids, today=ctx.today, bar=bar)
-    ctx.sink.compact([Listing._meta.db_table])
+    compact_requalified(ctx.sink)
+
+
+def compact_requalified(sink: Sink) -> None:
+    """Compact the listings once requalified: nearly every one got new qualified days, so
+    only those versions are kept for the index builds (CopySink.compact)."""
+    sink.compact([Listing._meta.db_table])
 
 
 def requalify_seeded(ids: range, *, today: datetime.date, bar=None) -> None:

@@ -15,6 +15,7 @@ from credentials.screening.screen import exclusions_screen
 from directory.models import Clinic, Listing, Practitioner
 from portal import demo
 from portal.demo.credentials import (
+    compact_requalified,
     credential_tables,
     demo_training_providers,
     requalify_parts,
@@ -135,7 +136,7 @@ class Command(BaseCommand):
             builders=index_builders,
             progress=verbosity > 0,
             first=requalify,
-            then=partial(sink.compact, [Listing._meta.db_table]) if requalify else None,
+            then=partial(compact_requalified, sink) if requalify else None,
             first_tables=[Listing._meta.db_table, Practitioner._meta.db_table],
         )
         indexes = result.seconds.pop("indexes", 0) + time.perf_counter() - started
