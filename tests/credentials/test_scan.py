@@ -349,7 +349,6 @@ def test_the_hours_refresh_reads_the_training_indexes_once_prepared(practitioner
     ((sql, params),) = refresh
     numbered = iter(range(1, len(params) + 1))
     with connection.cursor() as cursor:
-        # Prepared after the drops (psycopg deallocates every prepared statement after DDL).
         # Generic, with no sequential scan of tables this small and none of the credentials'
         # other indexes to choose from (dropped inside the test's transaction): whether the
         # training indexes can serve it, not which one the planner prefers on a few rows.
@@ -362,6 +361,7 @@ def test_the_hours_refresh_reads_the_training_indexes_once_prepared(practitioner
         )
         for (index,) in cursor.fetchall():
             cursor.execute(f'DROP INDEX "{index}"')
+        # Prepared after the drops: psycopg deallocates every prepared statement after DDL.
         cursor.execute("PREPARE refresh_hours AS " + re.sub("%s", lambda _: f"${next(numbered)}", sql))
         # A utility statement takes no parameters of its own: the values go in as literals.
         cursor.execute(
