@@ -81,7 +81,7 @@ def nearest_per_group(
     `sort=True` is for a queryset already narrowed to a few thousand rows
     by id (see `named_listing_ids`): every one of them is read once, numbered
     within its group by a window function, and the first of each group
-    sorted (`sorted_in_full`), rather than walking an index in `order` or
+    sorted (fetched in two steps by KeptNameSearch), rather than walking an index in `order` or
     nearest first and looking up each row's group. The same rows in the
     same order, except that rows at one distance from the origin come in id
     order (the walk gives them in the index's).
@@ -101,8 +101,8 @@ def nearest_per_group(
         rank = Window(RowNumber(), partition_by=[F(group)], order_by=[F(field).asc() for field in within])
         best = (candidates if origin is not None else queryset).annotate(rank=rank).filter(rank=1)
         if origin is None:
-            return sorted_in_full(best.order_by(*order, "pk"))
-        return sorted_in_full(best.annotate(distance=Distance("point", point)).order_by("knn", "pk"))
+            return best.order_by(*order, "pk")
+        return best.annotate(distance=Distance("point", point)).order_by("knn", "pk")
 
     if origin is None:
         better = queryset.filter(**{group: OuterRef(group)}, pk__lt=OuterRef("pk"))
@@ -162,17 +162,6 @@ def nearest_first_plan_for(annotations):
         yield
 
 
-def sorted_in_full(queryset: QuerySet) -> QuerySet:
-    """Mark a search narrowed to a few thousand rows by id to be planned as a read of those rows and a sort.
-
-    The mark is an attribute of the query, which Django copies on every
-    clone, so it survives the filters and the page's slice.
-    """
-    queryset = queryset.all()
-    queryset.query.sort_in_full = True
-    return queryset
-
-
 # The planner settings of a search narrowed to a few thousand rows by id. Left
 # to itself, the planner walked an index in the result's order hoping the
 # matches come early (they do not: 223,048 practitioners walked for 21
@@ -191,19 +180,11 @@ SORTED_IN_FULL_PLAN = {
 def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> list:
     """Rows [start, stop) of a search, then (with `attach`) what the results show of related rows.
 
-    A search marked `sorted_in_full` is fetched in two steps: the page's
-    ids, from a query that joins only what the ordering needs, then those
-    rows (in the same order) with everything the results show; joining every candidate to its
-    location and clinic before the sort cost more than the sort.
-    The page's rows are looked up by id under the default plan.
-
     The related rows are fetched after the search and outside its planner
     settings: they are small lookups by id that need their sorts.
     """
     if isinstance(queryset, (ShapedSearch, KeptNameSearch)):
         rows = queryset.fetch(start, stop)
-    elif getattr(queryset.query, "sort_in_full", False):
-        rows = rows_by_id(queryset, sorted_page_ids(queryset, start=start, stop=stop))
     else:
         with nearest_first_plan(queryset):
             rows = list(queryset[start:stop])
@@ -212,23 +193,8 @@ def fetch_page(queryset: QuerySet, *, start: int, stop: int, attach=None) -> lis
     return rows
 
 
-def sorted_page_ids(queryset: QuerySet, *, start: int, stop: int) -> list[int]:
-    """The ids of rows [start, stop) of a search marked `sorted_in_full`, from a query that
-    joins only what the ordering needs."""
-    with reading_with_planner_settings(SORTED_IN_FULL_PLAN):
-        return list(queryset.values_list("pk", flat=True)[start:stop])
-
-
-def rows_by_id(queryset: QuerySet, ids: list[int]) -> list:
-    """The search's rows with these ids, in their order (sorted_page_ids'), by id alone: the
-    conditions chose them already."""
-    if not ids:
-        return []
-    return list(by_id(queryset, ids))
-
-
 def by_id(queryset: QuerySet, ids) -> QuerySet:
-    """rows_by_id's queryset."""
+    """The search's rows with these ids, by id alone: the conditions chose them already."""
     page = queryset.all()
     page.query.clear_where()
     return page.filter(EqualsAny(F("pk"), ids))
@@ -594,7 +560,10 @@ class KeptNameSearch:
         return fetch_page(self.search({**self.inputs, "ids": None}), start=start, stop=stop)
 
     def page_ids(self, ids: list[int], *, start: int, stop: int) -> list[int]:
-        """sorted_page_ids of the search of these candidates, from its kept statement."""
+        """The ids of rows [start, stop) of the search of these candidates, from its kept
+        statement: one that joins only what the ordering needs, under SORTED_IN_FULL_PLAN.
+        Joining every candidate to its location and clinic before the sort cost more than
+        the sort; the page's rows come next (`rows`)."""
 
         def page(inputs):
             return self.search(inputs).values_list("pk", flat=True)[start:stop]
@@ -604,7 +573,8 @@ class KeptNameSearch:
             return prepared.fetch((self.key, "page", start, stop), page, inputs, **KEPT_AS_IS)
 
     def rows(self, ids: list[int]) -> list:
-        """rows_by_id of the search, from its kept statement."""
+        """The search's rows with these ids, in their order (`page_ids`'), with everything
+        the results show, by id alone under the default plan, from its kept statement."""
         if not ids:
             return []
         inputs = {**self.inputs, "ids": prepared.Array(ids)}
