@@ -44,6 +44,7 @@ from .models import (
     Specialty,
     Technique,
 )
+from .vocabulary import listing_copy
 
 logger = logging.getLogger(__name__)
 
@@ -128,7 +129,7 @@ class NpiTaken(Conflict):
 # The listing's copy of each practitioner term list: (listing column, link table, term column).
 _TERM_COPIES = tuple(
     (
-        f"{Practitioner._meta.get_field(relation).related_model._meta.model_name}_ids",
+        listing_copy(Practitioner._meta.get_field(relation).related_model),
         Practitioner._meta.get_field(relation).remote_field.through._meta.db_table,
         Practitioner._meta.get_field(relation).m2m_reverse_name(),
     )

@@ -35,6 +35,12 @@ VOCABULARIES = {
 }
 
 
+def listing_copy(model) -> str:
+    """The listing's column that copies its practitioner's ids of this vocabulary
+    (Listing.specialty_ids, technique_ids, language_ids)."""
+    return f"{model._meta.model_name}_ids"
+
+
 def _key(model) -> str:
     return f"vocabulary:{model._meta.label_lower}"
 

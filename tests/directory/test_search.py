@@ -363,6 +363,30 @@ def test_result_fields_match_their_declared_schema(api, listed, specialty, langu
     assert feature["properties"] == row
 
 
+def test_a_result_names_every_term_held_in_name_order_and_follows_a_change(api, listed, specialty, technique):
+    """The results name a practitioner's terms from their listing's copies of the term ids;
+    a change made through the services shows in the next search."""
+    from directory import services
+    from directory.models import Specialty
+
+    slugs = ["tmj", "tendinopathy", "arthritis", "neck-pain"]
+    practitioner = PractitionerFactory(specialties=[specialty(slug) for slug in slugs])
+    listed(*offset(SEATTLE, 800), practitioner=practitioner)
+    listed(*offset(SEATTLE, 3000), practitioner=practitioner)
+    by_name = list(Specialty.objects.filter(slug__in=slugs).order_by("name").values_list("slug", "name"))
+
+    [row] = api.get(URL, {"near": NEAR}).json()["results"]
+    assert row["specialties"] == [{"slug": slug, "name": name} for slug, name in by_name]
+    assert row["techniques"] == row["languages"] == []
+
+    services.practitioner_update(
+        practitioner=practitioner, specialties=[specialty("neck-pain")], techniques=[technique("deep-dry-needling")]
+    )
+    [row] = api.get(URL, {"near": NEAR}).json()["results"]
+    assert row["specialties"] == [{"slug": "neck-pain", "name": "Neck pain"}]
+    assert row["techniques"] == [{"slug": "deep-dry-needling", "name": "Deep dry needling"}]
+
+
 def test_a_renamed_term_shows_at_once(api, listed, specialty):
     listed(*offset(SEATTLE, 800), practitioner=PractitionerFactory(specialties=[specialty("tmj")]))
     api.get(URL, {"near": NEAR})  # fills the vocabulary cache
