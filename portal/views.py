@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from core.schema import NOT_FOUND
 from credentials.views import ClinicScopedView
-from directory.selectors import terms_held
+from directory.selectors import terms_copied, terms_held
 from directory.views import PatientReadMixin
 
 from . import roster, selectors, services
@@ -27,7 +27,13 @@ class PractitionerDetailView(PatientReadMixin, generics.RetrieveAPIView):
 
     def get_object(self):
         practitioner = super().get_object()
-        practitioner.terms = terms_held([practitioner.pk])[practitioner.pk]
+        # Every listing carries a copy of the practitioner's term ids; one not listed
+        # anywhere has their terms read from the link tables.
+        listings = practitioner.listings.all()
+        if listings:
+            practitioner.terms = terms_copied(listings[0])
+        else:
+            practitioner.terms = terms_held([practitioner.pk])[practitioner.pk]
         return practitioner
 
 

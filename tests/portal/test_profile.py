@@ -183,3 +183,33 @@ def test_a_profile_with_every_kind_of_credential_is_exactly_what_the_schema_publ
     body = api.get(f"/api/v1/practitioners/{practitioner.slug}/").json()
     assert len(body["credentials"]) == 3
     assert_conforms(schema, operation["responses"]["200"]["content"]["application/json"]["schema"], body)
+
+
+def test_a_profile_names_every_term_held_in_name_order_listed_or_not(api, today, specialty, language):
+    """A listed practitioner's terms are named from a listing's copies of their ids, an
+    unlisted one's from the link tables; either way every term in name order, and a change
+    made through the services shows at once."""
+    from directory import services as directory_services
+    from directory.models import Specialty
+    from tests.factories import ListingFactory, PractitionerFactory
+
+    slugs = ["tmj", "tendinopathy", "arthritis"]
+    by_name = [
+        {"slug": slug, "name": name}
+        for slug, name in Specialty.objects.filter(slug__in=slugs).order_by("name").values_list("slug", "name")
+    ]
+    listed = PractitionerFactory(specialties=[specialty(slug) for slug in slugs], languages=[language("es")])
+    ListingFactory(practitioner=listed)
+    ListingFactory(practitioner=listed)
+    unlisted = PractitionerFactory(specialties=[specialty(slug) for slug in slugs], languages=[language("es")])
+
+    for practitioner in (listed, unlisted):
+        body = api.get(f"/api/v1/practitioners/{practitioner.slug}/").json()
+        assert body["specialties"] == by_name
+        assert body["languages"] == [{"code": "es", "name": "Spanish"}]
+        assert body["techniques"] == []
+
+    directory_services.practitioner_update(practitioner=listed, specialties=[specialty("tmj")], languages=[])
+    body = api.get(f"/api/v1/practitioners/{listed.slug}/").json()
+    assert body["specialties"] == [{"slug": "tmj", "name": "TMJ (jaw) disorders"}]
+    assert body["languages"] == []
