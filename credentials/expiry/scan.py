@@ -15,7 +15,7 @@ the number of credentials:
 1. every pending or verified credential that expires within 90 days of D,
    or expired at most EXPIRY_NOTICE_EXPIRED_DAYS before it, gets a notification at its tightest threshold (90, 60, 30 or 7
    days, today, expired), inserted with ON CONFLICT DO NOTHING against a
-   unique (credential, threshold): noticed once, ever; and never at a
+   unique (credential, threshold's rank): noticed once, ever; and never at a
    threshold looser than one already noticed (a missed night, or a scan of
    a day in the past, sends no stale "90 days" after a "7 days");
 2. each new notification of a credential not yet renewed is delivered, by
@@ -189,7 +189,7 @@ def _notice_and_deliver(day: datetime.date, *, previous: ScanRun | None) -> tupl
     digests opened).
 
     One statement: the crossings, the notices written from them (ON CONFLICT DO NOTHING
-    against the unique (credential, threshold): a scan running at the same time writes
+    against the unique (credential, rank), a rank being its threshold's: a scan running at the same time writes
     each notice once, and only the one that wrote it files it), the (notice, clinic)
     pairs, and one row per clinic appending its notices' ids to its pending digest
     (`ClinicDigest.notifications`; INSERT ... ON CONFLICT DO UPDATE on the one pending
@@ -226,7 +226,7 @@ def _notice_and_deliver(day: datetime.date, *, previous: ScanRun | None) -> tupl
         noticed AS (
             INSERT INTO {notice} ({", ".join(notice_columns)})
             SELECT credential_id, threshold, rank, scan_day, created_at FROM crossing
-            ON CONFLICT ({notice_credential}, {_column(ExpiryNotification, "threshold")}) DO NOTHING
+            ON CONFLICT ({notice_credential}, {_column(ExpiryNotification, "rank")}) DO NOTHING
             RETURNING {notice}.id, {notice}.{notice_credential} AS credential_id
         ),
         pairs AS MATERIALIZED (

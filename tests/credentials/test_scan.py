@@ -175,6 +175,30 @@ def test_each_threshold_is_notified_once_ever_as_the_days_pass(clinic_user, prac
     ] == ["90d", "60d", "30d", "7d", "today", "expired"]
 
 
+def test_the_database_keeps_one_notice_per_threshold_each_with_its_own_rank(practitioner, admin):
+    """The claim the scan's INSERT ... ON CONFLICT relies on is unique per (credential, rank),
+    which is per threshold only while each rank is its threshold's: both are the database's."""
+    from django.db import IntegrityError, transaction
+
+    from credentials.expiry.models import THRESHOLD_RANK, Threshold
+
+    credential = expiring_license(practitioner, 7, admin=admin)
+    ExpiryNotification.objects.create(credential=credential, threshold="7d", rank=THRESHOLD_RANK["7d"], scan_day=DAY)
+    for threshold, rank in [
+        ("7d", THRESHOLD_RANK["7d"]),
+        ("90d", THRESHOLD_RANK["7d"]),
+        ("30d", THRESHOLD_RANK["60d"]),
+    ]:
+        with pytest.raises(IntegrityError), transaction.atomic():
+            ExpiryNotification.objects.create(credential=credential, threshold=threshold, rank=rank, scan_day=DAY)
+    for threshold in Threshold.values:
+        if threshold != "7d":
+            ExpiryNotification.objects.create(
+                credential=credential, threshold=threshold, rank=THRESHOLD_RANK[threshold], scan_day=DAY
+            )
+    assert ExpiryNotification.objects.filter(credential=credential).count() == len(Threshold.values)
+
+
 def test_a_missed_week_sends_only_the_tightest_threshold_and_never_a_looser_one_later(clinic_user, practitioner, admin):
     expiring_license(practitioner, 50, admin=admin)  # the 90-day notice was never sent
     call_command("scan_credentials", "--today", days(45).isoformat(), verbosity=0)  # 5 days left
