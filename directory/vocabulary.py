@@ -47,6 +47,10 @@ def _key(model) -> str:
 
 def terms(model) -> dict[int, tuple[str, str]]:
     """{id: (public identifier, name)} of every term, in name order."""
+    now = time.monotonic()
+    kept = _local.get(model)
+    if kept is not None and kept[0] > now:
+        return kept[1]
     field = next(field for m, field in VOCABULARIES.values() if m is model)
 
     def load():
@@ -54,10 +58,6 @@ def terms(model) -> dict[int, tuple[str, str]]:
             pk: (ident, name) for pk, ident, name in model.objects.order_by("name").values_list("pk", field, "name")
         }
 
-    now = time.monotonic()
-    kept = _local.get(model)
-    if kept is not None and kept[0] > now:
-        return kept[1]
     loaded = cache.get_or_set(_key(model), load, TTL_SECONDS)
     _local[model] = (now + PROCESS_TTL_SECONDS, loaded)
     return loaded
