@@ -247,8 +247,11 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
     """{practitioner id: {relation: [(identifier, name), ...] in name order}} for these practitioners.
 
     One query over the three link tables; the terms themselves come from the
-    vocabulary cache. Written as SQL because the ORM's version (three
-    querysets and a union) took longer to build than to run, and
+    vocabulary cache. A listing carries copies of its practitioner's term ids, so
+    the search and the profile name a listed practitioner's terms without it
+    (terms_copied); this is for practitioners listed nowhere. Written as SQL
+    because the ORM's version (three querysets and a union) took longer to
+    build than to run, and
     prefetch_related would take three joined queries and a model instance per
     term. The ids are one array parameter per table (`= ANY`), so every page
     is one statement, whatever its number of practitioners: with one `%s` an

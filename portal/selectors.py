@@ -18,8 +18,9 @@ def practitioner_profiles() -> QuerySet[Practitioner]:
 
 def practitioner_profile_rows() -> QuerySet[Practitioner]:
     """What the API profile reads by query: the listings with their location and clinic, and
-    the verified credentials; the terms come from the vocabulary cache after
-    (directory.selectors.terms_held), one query instead of three prefetches."""
+    the verified credentials. The terms are named after, from a listing's copies of their
+    ids (directory.selectors.terms_copied; by directory.selectors.terms_held for a
+    practitioner listed nowhere) and the vocabulary cache, instead of three prefetches."""
     return Practitioner.objects.prefetch_related(
         Prefetch("listings", queryset=Listing.objects.select_related("location__clinic").order_by("location_id")),
         public_credentials_prefetch(),
