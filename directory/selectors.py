@@ -251,10 +251,9 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
     the search and the profile name a listed practitioner's terms without it
     (terms_copied); this is for practitioners listed nowhere. Written as SQL
     because the ORM's version (three querysets and a union) took longer to
-    build than to run, and
-    prefetch_related would take three joined queries and a model instance per
-    term. The ids are one array parameter per table (`= ANY`), so every page
-    is one statement, whatever its number of practitioners: with one `%s` an
+    build than to run, and prefetch_related would take three joined queries and
+    a model instance per term. The ids are one array parameter per table
+    (`= ANY`), so it is one statement whatever their number: with one `%s` an
     id, psycopg parsed and PostgreSQL planned each count of ids afresh.
     """
     practitioner_ids = sorted(set(practitioner_ids))
