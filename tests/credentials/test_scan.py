@@ -481,6 +481,30 @@ def test_refreshed_hours_match_the_qualification_rule(practitioner, admin, clini
     assert practitioner.verified_training_hours == training_hours(facts, days(4)) == 40
 
 
+@pytest.mark.parametrize("later", [4, scan.CATCH_UP_DAYS + 60])
+def test_hours_after_a_night_or_a_catch_up_of_months_match_the_qualification_rule(
+    practitioner, admin, clinic_user, freeze_today, later
+):
+    """An ordinary night and a catch-up of more than CATCH_UP_DAYS (summed by another plan)
+    leave the same hours as the rule, with training lapsing, still valid and never expiring."""
+    from credentials.qualification import training_hours
+
+    for name, hours, expires in [("Level 1", 60, days(3)), ("Level 2", 40, None), ("Level 3", 25, days(later + 30))]:
+        verified(
+            CredentialFactory(practitioner=practitioner, training=True, name=name, hours=hours, expires_on=expires),
+            by=admin,
+            today=DAY,
+        )
+    scan.credentials_scan(today=DAY)
+    freeze_today(days(later))
+    run = scan.credentials_scan(today=days(later))
+    practitioner.refresh_from_db()
+    facts = [c.as_facts() for c in practitioner.credentials.all()]
+    assert practitioner.verified_training_hours == training_hours(facts, days(later)) == 65
+    assert run.practitioners_requalified == 1
+    assert set(practitioner.listings.values_list("verified_training_hours", flat=True)) == {65}
+
+
 def test_a_scan_for_a_day_ahead_leaves_todays_hours_alone(practitioner, admin, clinic_user, freeze_today):
     verified(
         CredentialFactory(practitioner=practitioner, training=True, hours=60, expires_on=days(3)), by=admin, today=DAY
