@@ -191,8 +191,8 @@ def _notice_and_deliver(day: datetime.date, *, previous: ScanRun | None) -> tupl
 
     One statement: the crossings, the notices written from them (ON CONFLICT DO NOTHING
     against the unique (credential, rank), a rank being its threshold's: a scan running at
-    the same time writes each notice once, and only the one that wrote it files it), the (notice, clinic)
-    pairs, and one row per clinic appending its notices' ids to its pending digest
+    the same time writes each notice once, and only the one that wrote it files it), the
+    (notice, clinic) pairs, and one row per clinic appending its notices' ids to its pending digest
     (`ClinicDigest.notifications`; INSERT ... ON CONFLICT DO UPDATE on the one pending
     digest per clinic and day, whose condition is written as a constant: a parameter
     there no longer matches the partial unique index once the statement is prepared).
@@ -265,9 +265,8 @@ def _notice_and_deliver(day: datetime.date, *, previous: ScanRun | None) -> tupl
 # than hashing 1.3M training records and looking each practitioner up by id: 2.24-2.34 ->
 # 1.46 s for that year (EXPLAIN ANALYZE, alternating; 2.01-2.04 -> 1.29-1.53 s in
 # bench/scan.py). On an ordinary night (574 practitioners) the walk would read every
-# record: 18 -> 738 ms. The two meet
-# at about 5% of practitioners lapsing, a little over four months of this directory's
-# lapses (15% a year).
+# record: 18 -> 738 ms. The two meet at about 5% of practitioners lapsing, a little over
+# four months of this directory's lapses (15% a year).
 CATCH_UP_DAYS = 120
 CATCH_UP_PLAN = {"enable_hashjoin": "off", "enable_nestloop": "off"}
 
