@@ -274,25 +274,25 @@ def terms_held(practitioner_ids) -> dict[int, dict[str, list[tuple[str, str]]]]:
         cursor.execute(" UNION ALL ".join(selects), params)
         for position, practitioner_id, term_id in cursor.fetchall():
             held[practitioner_id][relations[position]].add(term_id)
-    names = {relation: terms(model) for relation, (model, _) in VOCABULARIES.items()}
-    return {
-        pid: {
-            relation: [term for term_id, term in names[relation].items() if term_id in mine[relation]]
-            for relation in relations
-        }
-        for pid, mine in held.items()
-    }
+    return {pid: named_terms(mine) for pid, mine in held.items()}
 
 
 def terms_copied(listing: Listing) -> dict[str, list[tuple[str, str]]]:
     """{relation: [(identifier, name), ...] in name order}: the practitioner's terms, named
     from the listing's own copies of their ids (Listing.specialty_ids and the others, which
     services.listings_refresh_filters keeps) and the vocabulary cache. No query."""
-    held = {}
-    for relation, (model, _) in VOCABULARIES.items():
-        mine = set(getattr(listing, listing_copy(model)))
-        held[relation] = [term for term_id, term in terms(model).items() if term_id in mine]
-    return held
+    return named_terms(
+        {relation: set(getattr(listing, listing_copy(model))) for relation, (model, _) in VOCABULARIES.items()}
+    )
+
+
+def named_terms(held: dict[str, set[int]]) -> dict[str, list[tuple[str, str]]]:
+    """{relation: [(identifier, name), ...] in name order} of the term ids held under each
+    relation, from the vocabulary cache."""
+    return {
+        relation: [term for term_id, term in terms(model).items() if term_id in held[relation]]
+        for relation, (model, _) in VOCABULARIES.items()
+    }
 
 
 def attach_terms(listings: list[Listing]) -> None:
