@@ -41,3 +41,45 @@ def server_memory() -> str:
             " WHERE name IN ('shared_buffers', 'max_wal_size', 'work_mem')"
         )
         return cursor.fetchone()[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """utime + stime of a process on this machine, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as stat:
+        fields = stat.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def cpu_by_program(server_pid: int) -> dict[int, tuple[str, float]]:
+    """The CPU seconds so far of every process on this machine, by pid, with its program:
+    "server" (`server_pid` and its children), "database" (PostgreSQL's processes), "other".
+    A benchmark that runs everything on this machine takes one before and one after
+    (`cpu_spent`): the CPU each part spent is steadier than the wall time a noisy
+    machine gives."""
+    processes = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as stat:
+                text = stat.read()
+            used = cpu_seconds(int(entry))
+        except OSError:  # gone meanwhile
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        parent = int(text.rsplit(")", 1)[1].split()[1])
+        if server_pid in (int(entry), parent):
+            processes[int(entry)] = ("server", used)
+        else:
+            processes[int(entry)] = ("database" if name == "postgres" else "other", used)
+    return processes
+
+
+def cpu_spent(before: dict[int, tuple[str, float]], after: dict[int, tuple[str, float]]) -> dict[str, float]:
+    """CPU seconds by program between two `cpu_by_program`: of the processes alive at the
+    second (a process that ended between them is not counted; the server's workers and
+    their database connections live through a run)."""
+    spent = dict.fromkeys(("server", "database", "other"), 0.0)
+    for pid, (program, used) in after.items():
+        spent[program] += used - before.get(pid, (program, 0.0))[1]
+    return spent

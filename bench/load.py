@@ -9,7 +9,9 @@ measured) on the given database, then drives it with wrk (Debian's package, inst
 here when missing) for a fixed time with a mix of 2,000 requests (SHAPES: ZIP, city and lat/lon
 searches, filters, a second page, profiles, and `q` with and without a place) over 400
 places drawn from the listings, 400 profiles and 200 surnames. wrk runs on the same two
-cores, as any load generator here would. Prints requests a second, p50/p95/p99 latency,
+cores, as any load generator here would. Prints requests a second, p50/p95/p99 latency, the
+CPU milliseconds a request of the server, PostgreSQL, wrk and the machine's other processes
+(steadier than the wall time on a shared machine),
 errors (connection errors, timeouts, non-2xx), how many answers came from the public
 cache (core.public_cache; `--cache-seconds 0` measures without it), the goals, and with
 --per-shape each shape driven alone, to show which one holds the workers.
@@ -21,6 +23,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import socket
 import subprocess
@@ -33,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
-import benchenv  # noqa: F401  (sets up Django; must come before any Django import)
+import benchenv  # sets up Django; must come before any Django import
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
 
@@ -89,6 +92,12 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def children_cpu_seconds() -> float:
+    """CPU seconds of this process's ended children (each run of wrk)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def ensure_wrk() -> str:
@@ -277,7 +286,10 @@ def main():
             # then start each measured run with nothing kept in the cache.
             drive(wrk, base, warm_up, seconds=5, connections=args.connections, work=Path(work))
             empty_cache(cache_url)
+            cpu_before, wrk_before = benchenv.cpu_by_program(server.pid), children_cpu_seconds()
             result = drive(wrk, base, mix, seconds=args.seconds, connections=args.connections, work=Path(work))
+            cpu = benchenv.cpu_spent(cpu_before, benchenv.cpu_by_program(server.pid))
+            cpu["wrk"] = children_cpu_seconds() - wrk_before
             shapes = []
             for name, _, _ in SHAPES if args.per_shape else []:
                 empty_cache(cache_url)
@@ -303,6 +315,12 @@ def main():
     print(
         f"latency ms p50 {result['p50']:.1f}   p95 {result['p95']:.1f}   p99 {result['p99']:.1f}   "
         f"max {result['max']:.1f}"
+    )
+    per_request = {program: seconds * 1000 / max(result["requests"], 1) for program, seconds in cpu.items()}
+    print(
+        "CPU ms a request "
+        + ", ".join(f"{program} {ms:.2f}" for program, ms in per_request.items())
+        + f"; total {sum(per_request.values()):.2f} (at 400/s on two cores: 5.00)"
     )
     print(
         f"errors {result['errors']} (connect {result['connect']}, read {result['read']}, write {result['write']}, "

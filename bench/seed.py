@@ -44,13 +44,6 @@ from portal.demo import credentials as demo_credentials  # noqa: E402
 from portal.demo import sinks  # noqa: E402
 
 
-def backend_cpu_seconds(pid: int) -> float:
-    """utime + stime of a process on this machine, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def timed_build(timer: StatementTimer):
     """sinks._build, timed into `timer`: the builds after the load run in threads of their own,
     each with its own connection, which the wrapper on this thread's connection does not see."""
@@ -112,7 +105,7 @@ def main():
         cursor.execute("SELECT pg_backend_pid()")
         (backend,) = cursor.fetchone()
     timer = StatementTimer()
-    began_wall, began_cpu, began_db = time.perf_counter(), time.process_time(), backend_cpu_seconds(backend)
+    began_wall, began_cpu, began_db = time.perf_counter(), time.process_time(), benchenv.cpu_seconds(backend)
     with contextlib.ExitStack() as stack:
         if args.statements:
             stack.enter_context(connection.execute_wrapper(timer))
@@ -124,7 +117,7 @@ def main():
             stack.enter_context(mock.patch("credentials.services.practitioners_requalify_between", return_value=(0, 0)))
         call_command("seed_demo", **options)
     wall, cpu = time.perf_counter() - began_wall, time.process_time() - began_cpu
-    db = backend_cpu_seconds(backend) - began_db
+    db = benchenv.cpu_seconds(backend) - began_db
     requalify = "without requalification" if args.without_requalify else "with requalification"
     print(
         f"{args.practitioners:,} practitioners, seed {args.seed}, {requalify}: {wall:.1f} s wall; "
