@@ -34,12 +34,12 @@ def _fresh_cache():
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
-    selectors.forget_name_ranges()
+    selectors.forget_name_routes()
     yield
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
-    selectors.forget_name_ranges()
+    selectors.forget_name_routes()
 
 
 @pytest.fixture(autouse=True)
