@@ -1,6 +1,6 @@
 """GeoJSON output, chosen by `?format=geojson` or `Accept: application/geo+json`."""
 
-from rest_framework.renderers import JSONRenderer
+from core.renderers import JSONRenderer
 
 
 class GeoJSONRenderer(JSONRenderer):

@@ -2,11 +2,12 @@
 
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import generics, permissions, status
-from rest_framework.renderers import BrowsableAPIRenderer, JSONRenderer
+from rest_framework.renderers import BrowsableAPIRenderer
 from rest_framework.response import Response
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
 from core.public_cache import PublicCacheMixin
+from core.renderers import JSONRenderer
 from core.schema import BAD_REQUEST, NOT_FOUND, TOO_MANY_REQUESTS
 from core.throttling import SignedInRateThrottle
 from core.views import TodayMixin
