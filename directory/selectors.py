@@ -13,6 +13,7 @@ for the rows of the returned page.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from django.contrib.gis.db.models.functions import Distance, GeometryDistance
 from django.contrib.gis.geos import Point
 from django.contrib.gis.measure import D
 from django.contrib.postgres.lookups import TrigramWordSimilar
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import BooleanField, Exists, F, Func, Lookup, OuterRef, Prefetch, Q, QuerySet, Value, Window
 from django.db.models.functions import RowNumber
@@ -439,13 +441,12 @@ CANDIDATES_PLAN = {
 
 
 # Whether a text names more clinics than those limits changes as slowly as the clinics'
-# names, and a stale answer only sends a search the other way, to the same rows: each process
-# remembers it for NAME_ROUTES_SECONDS, for the last NAME_ROUTES_KEPT texts. Counting the
-# clinics took 4.3 ms a name search on average under bench/load.py at 1M practitioners
-# (2.2 of its 25.6 s of statements; "Herrera": 42 ms, its trigrams those of "Therapy").
+# names, and a stale answer only sends a search the other way, to the same rows: it is
+# kept in the shared cache for NAME_ROUTES_SECONDS. Counting the clinics took 4.1-4.3 ms a
+# name search on average under bench/load.py at 1M practitioners (2.2-2.4 of its 26-28 s
+# of statements; "Herrera": 42 ms, its trigrams those of "Therapy"); reading the answer
+# from Redis takes a tenth of a millisecond.
 NAME_ROUTES_SECONDS = 600
-NAME_ROUTES_KEPT = 10_000
-_routes: dict[tuple[str, bool], tuple[float, bool]] = {}
 
 
 def name_search_walks(text: str, *, near: bool = False) -> bool:
@@ -457,24 +458,22 @@ def name_search_walks(text: str, *, near: bool = False) -> bool:
     at 1M practitioners, where walking by name takes ~50 ms). And it walks when the text
     names more than NAMED_CLINICS_LIMIT clinics (NAMED_CLINICS_NEAR_LIMIT for a search
     `near` a place; a clinic word such as "physical"): so
-    many rows match that a page comes early. That count is remembered (NAME_ROUTES_SECONDS).
+    many rows match that a page comes early. Which it is, is kept (NAME_ROUTES_SECONDS).
     """
     if max(map(len, re.findall(r"\w+", text)), default=0) < 3:
         return True
-    now = time.monotonic()
-    known = _routes.get((text, near))
-    if known is not None and now - known[0] <= NAME_ROUTES_SECONDS:
-        return known[1]
     limit = NAMED_CLINICS_NEAR_LIMIT if near else NAMED_CLINICS_LIMIT
+    key = f"name-route:{limit}:{hashlib.blake2b(text.encode(), digest_size=16).hexdigest()}"
+    walks = cache.get(key)
+    if walks is not None:
+        return walks
 
     def named_clinics(inputs):
         clinics = Clinic.objects.filter(name_matches(["name"], inputs["q"])).order_by()
         return clinics.values_list("pk", flat=True)[: limit + 1]
 
     walks = len(prepared.fetch(("named clinics", limit), named_clinics, {"q": text}, **KEPT_AS_IS)) > limit
-    if len(_routes) >= NAME_ROUTES_KEPT:
-        del _routes[next(iter(_routes))]  # the oldest
-    _routes[(text, near)] = (now, walks)
+    cache.set(key, walks, NAME_ROUTES_SECONDS)
     return walks
 
 
@@ -554,10 +553,8 @@ NAME_BOUNDS_SECONDS = 600
 _name_bounds: dict[int, tuple[float, str | None]] = {}
 
 
-def forget_name_routes() -> None:
-    """Forget which texts walk and the names that end the ranges (tests, whose clinics and
-    listings come and go)."""
-    _routes.clear()
+def forget_name_ranges() -> None:
+    """Forget the names that end the ranges (tests, whose listings come and go)."""
     _name_bounds.clear()
 
 

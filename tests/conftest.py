@@ -34,12 +34,12 @@ def _fresh_cache():
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
-    selectors.forget_name_routes()
+    selectors.forget_name_ranges()
     yield
     cache.clear()
     vocabulary.forget_local()
     prepared.forget()
-    selectors.forget_name_routes()
+    selectors.forget_name_ranges()
 
 
 @pytest.fixture(autouse=True)

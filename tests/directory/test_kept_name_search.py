@@ -43,7 +43,7 @@ def test_a_kept_statement_gives_another_texts_pages_as_a_fresh_one(api, odd_name
     for text in TEXTS:
         cache.clear()  # the anonymous rate's count of requests
         prepared.forget()
-        selectors.forget_name_routes()
+        selectors.forget_name_ranges()
         fresh = pages(api, text, near=near, limit=1)
         for keeper in ("Nguyen", "Back"):
             prepared.forget()

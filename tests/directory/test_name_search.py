@@ -16,6 +16,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.gis.db.models.functions import GeometryDistance
 from django.contrib.gis.measure import D
+from django.core.cache import cache
 
 from directory import selectors, services
 from directory.models import Listing
@@ -321,50 +322,23 @@ def test_a_text_without_a_word_of_three_letters_walks(text, walks):
     assert selectors.name_search_walks(text) is walks
 
 
-class Clock:
-    """A stand-in for time.monotonic, moved by hand."""
-
-    def __init__(self):
-        self.now = 1_000.0
-
-    def __call__(self):
-        return self.now
-
-
-@pytest.mark.parametrize("near", [True, False], ids=["near", "no_place"])
-def test_whether_a_text_walks_is_remembered_until_its_clinics_are_counted_again(
-    monkeypatch, django_assert_num_queries, near
-):
-    clock = Clock()
-    monkeypatch.setattr(selectors.time, "monotonic", clock)
-    # Any clinic it names makes a search walk.
+def test_whether_a_text_walks_is_kept_until_its_clinics_are_counted_again(monkeypatch, django_assert_num_queries):
+    # Any clinic it names makes a search without a place walk; near one, two do.
     monkeypatch.setattr(selectors, "NAMED_CLINICS_LIMIT", 0)
-    monkeypatch.setattr(selectors, "NAMED_CLINICS_NEAR_LIMIT", 0)
+    monkeypatch.setattr(selectors, "NAMED_CLINICS_NEAR_LIMIT", 1)
     clinic = ClinicFactory(name="Okafor Physio")
-    assert selectors.name_search_walks("Okafor", near=near) is True
+    with django_assert_num_queries(2):
+        assert selectors.name_search_walks("Okafor") is True
+        assert selectors.name_search_walks("Okafor", near=True) is False
 
     services.clinic_update(clinic=clinic, changes={"name": "Harbor Physio"})
     with django_assert_num_queries(0):
-        assert selectors.name_search_walks("Okafor", near=near) is True
-    clock.now += selectors.NAME_ROUTES_SECONDS + 1
-    with django_assert_num_queries(1):
-        assert selectors.name_search_walks("Okafor", near=near) is False
-    # Remembered for a place and without one apart: their limits differ.
-    with django_assert_num_queries(1):
-        assert selectors.name_search_walks("Harbor", near=not near) is True
-    with django_assert_num_queries(1):
-        assert selectors.name_search_walks("Harbor", near=near) is True
-
-
-def test_only_the_last_texts_routes_are_remembered(monkeypatch, django_assert_num_queries):
-    monkeypatch.setattr(selectors, "NAME_ROUTES_KEPT", 2)
-    for text in ("Okafor", "Nguyen", "Herrera"):
-        selectors.name_search_walks(text)
-    with django_assert_num_queries(0):
-        selectors.name_search_walks("Nguyen")
-        selectors.name_search_walks("Herrera")
-    with django_assert_num_queries(1):
-        selectors.name_search_walks("Okafor")
+        assert selectors.name_search_walks("Okafor") is True
+        assert selectors.name_search_walks("Okafor", near=True) is False
+    cache.clear()  # as when NAME_ROUTES_SECONDS have passed
+    with django_assert_num_queries(2):
+        assert selectors.name_search_walks("Okafor") is False
+        assert selectors.name_search_walks("Harbor") is True
 
 
 def test_without_a_place_the_first_range_holding_the_page_gives_it(api, directory, monkeypatch, today):
