@@ -395,7 +395,11 @@ def test_the_hours_refresh_reads_the_training_indexes_once_prepared(practitioner
         cursor.execute("DEALLOCATE refresh_hours")
     reads = [line.strip() for line in plan.splitlines() if "on credentials_credential" in line]
     assert len(reads) == 2
-    assert all(re.search(r"Index Only Scan using credential_training_(expiry|hours) ", read) for read in reads), plan
+    # Either training index, read alone or with the table: which one, and whether the table's
+    # rows are read too, the planner decides from the visibility map of a table this small,
+    # which autovacuum sets when it gets round to it (the full suite once planned the sum
+    # through the expiry index and the table).
+    assert all(re.search(r"Index (Only )?Scan using credential_training_(expiry|hours) ", read) for read in reads), plan
 
 
 @pytest.mark.parametrize("offset", [365, -365, 3650])
