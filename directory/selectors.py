@@ -442,8 +442,8 @@ CANDIDATES_PLAN = {
 
 # Whether a text names more clinics than those limits changes as slowly as the clinics'
 # names, and a stale answer only sends a search the other way, to the same rows: it is
-# kept in the shared cache for NAME_ROUTES_SECONDS. Counting the clinics took 4.1-4.3 ms a
-# name search on average under bench/load.py at 1M practitioners (2.2-2.4 of its 26-28 s
+# kept in the shared cache for NAME_ROUTES_SECONDS. Counting the clinics took 4.1-4.5 ms a
+# name search on average under bench/load.py at 1M practitioners (1.7-2.4 s of its 26-28 s
 # of statements; "Herrera": 42 ms, its trigrams those of "Therapy"); reading the answer
 # from Redis takes a tenth of a millisecond.
 NAME_ROUTES_SECONDS = 600
@@ -458,7 +458,7 @@ def name_search_walks(text: str, *, near: bool = False) -> bool:
     at 1M practitioners, where walking by name takes ~50 ms). And it walks when the text
     names more than NAMED_CLINICS_LIMIT clinics (NAMED_CLINICS_NEAR_LIMIT for a search
     `near` a place; a clinic word such as "physical"): so
-    many rows match that a page comes early. Which it is, is kept (NAME_ROUTES_SECONDS).
+    many rows match that a page comes early. The answer is kept a while (NAME_ROUTES_SECONDS).
     """
     if max(map(len, re.findall(r"\w+", text)), default=0) < 3:
         return True
