@@ -1,7 +1,7 @@
 """Served throughput: the production server command under a mix of patient searches.
 
     DATABASE_URL=postgis://... python bench/load.py [--seconds 30] [--workers 4] [--connections 16]
-        [--per-shape SECONDS]
+        [--per-shape SECONDS] [--statements N]
 
 Starts gunicorn as the Dockerfile does (config/gunicorn.py, production settings, the
 cache and the rate limits' counters on Redis, access log off so the disk is not
@@ -14,7 +14,9 @@ CPU milliseconds a request of the server, PostgreSQL, wrk and the machine's othe
 (steadier than the wall time on a shared machine),
 errors (connection errors, timeouts, non-2xx), how many answers came from the public
 cache (core.public_cache; `--cache-seconds 0` measures without it), the goals, and with
---per-shape each shape driven alone, to show which one holds the workers.
+--per-shape each shape driven alone, to show which one holds the workers; with --statements N,
+the N statements PostgreSQL spent most time on during the run (pg_stat_statements, which the
+server must preload: `shared_preload_libraries = 'pg_stat_statements'`).
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from urllib.parse import quote
 import benchenv  # sets up Django; must come before any Django import
 import redis  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 
 from directory.models import Language, Listing, Practitioner, Specialty, Technique  # noqa: E402
 from portal.demo.data import NAME_ORIGINS  # noqa: E402
@@ -92,6 +95,33 @@ def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def reset_statements() -> None:
+    """Start pg_stat_statements' counts afresh (creating the extension if missing)."""
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+        cursor.execute("SELECT pg_stat_statements_reset()")
+
+
+def top_statements(count: int) -> list[tuple[int, float, float, str, float]]:
+    """The `count` statements of this database with the most execution time since the reset:
+    (calls, total ms, mean ms, its first 200 characters without the select list and joins, every
+    statement's total ms)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT calls, total_exec_time, mean_exec_time,"
+            # The select list and the joins left out: the conditions tell the searches apart. (A
+            # regular expression is as greedy as its first quantifier: hence `\S+?`.)
+            " left(regexp_replace(regexp_replace(regexp_replace(query, '\\s+', ' ', 'g'),"
+            " '^SELECT .*? FROM ', 'SELECT ... FROM '), '^SELECT \\.\\.\\. FROM (\\S+?) .*? WHERE ', 'FROM \\1 ... WHERE '),"
+            " 200),"
+            " sum(total_exec_time) OVER () FROM pg_stat_statements"
+            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            " ORDER BY total_exec_time DESC LIMIT %s",
+            [count],
+        )
+        return cursor.fetchall()
 
 
 def children_cpu_seconds() -> float:
@@ -262,6 +292,14 @@ def main():
         help="PUBLIC_CACHE_SECONDS for the server (default 60, as in production; 0: no kept answers)",
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--statements",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also print the N statements PostgreSQL spent most time on during the run "
+        "(needs pg_stat_statements in shared_preload_libraries; the extension is created if missing)",
+    )
     args = parser.parse_args()
 
     wrk = ensure_wrk()
@@ -286,10 +324,13 @@ def main():
             # then start each measured run with nothing kept in the cache.
             drive(wrk, base, warm_up, seconds=5, connections=args.connections, work=Path(work))
             empty_cache(cache_url)
+            if args.statements:
+                reset_statements()
             cpu_before, wrk_before = benchenv.cpu_by_program(server.pid), children_cpu_seconds()
             result = drive(wrk, base, mix, seconds=args.seconds, connections=args.connections, work=Path(work))
             cpu = benchenv.cpu_spent(cpu_before, benchenv.cpu_by_program(server.pid))
             cpu["wrk"] = children_cpu_seconds() - wrk_before
+            statements = top_statements(args.statements) if args.statements else []
             shapes = []
             for name, _, _ in SHAPES if args.per_shape else []:
                 empty_cache(cache_url)
@@ -326,6 +367,12 @@ def main():
         f"errors {result['errors']} (connect {result['connect']}, read {result['read']}, write {result['write']}, "
         f"non-2xx/3xx {result['status']}, timeout {result['timeout']})"
     )
+    if statements:
+        total = statements[0][4]
+        print(f"\nStatements, by PostgreSQL's time during the run ({total / 1000:.1f} s in all):")
+        print(f"{'calls':>7} {'total s':>8} {'mean ms':>8}  statement")
+        for calls, spent, mean, text, _ in statements:
+            print(f"{calls:>7} {spent / 1000:>8.2f} {mean:>8.2f}  {text}")
     if shapes:
         print(f"\nEach shape alone, {args.per_shape} s:")
         print(f"{'shape':<30} {'share':>6} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'cached':>7}")
