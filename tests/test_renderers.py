@@ -12,6 +12,7 @@ from rest_framework.exceptions import ErrorDetail
 from rest_framework.utils.serializer_helpers import ReturnDict, ReturnList
 
 from core.renderers import JSONRenderer
+from tests.factories import ListingFactory, PractitionerFactory
 
 NEW_YORK = zoneinfo.ZoneInfo("America/New_York")
 
@@ -52,9 +53,20 @@ def test_nothing_is_written_for_none():
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/api/v1/practitioners/?zip=98101", "/api/v1/practitioners/?zip=nowhere"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/practitioners/?zip=98101",
+        "/api/v1/practitioners/?zip=98101&format=geojson",
+        "/api/v1/practitioners/{slug}/",
+        "/api/v1/practitioners/?zip=nowhere",
+    ],
+)
 def test_the_api_answers_with_it(client, path):
-    response = client.get(path)
-    assert response.status_code in (200, 400)
-    assert type(response.accepted_renderer) is JSONRenderer
+    listing = ListingFactory(practitioner=PractitionerFactory(name="Dana Nguyễn"))  # at 98101, qualified
+    response = client.get(path.format(slug=listing.practitioner.slug))
+    assert response.status_code == (400 if "nowhere" in path else 200)
+    assert isinstance(response.accepted_renderer, JSONRenderer)
     assert response.content == renderers.JSONRenderer().render(response.data)
+    if response.status_code == 200:
+        assert "Dana Nguyễn".encode() in response.content
