@@ -43,11 +43,22 @@ def server_memory() -> str:
         return cursor.fetchone()[0]
 
 
+def _stat(pid: int) -> tuple[str, list[str]]:
+    """A process's program name and the fields after it, from /proc/<pid>/stat (the name is
+    in parentheses and may hold spaces)."""
+    with open(f"/proc/{pid}/stat") as stat:
+        text = stat.read()
+    return text[text.index("(") + 1 : text.rindex(")")], text.rsplit(")", 1)[1].split()
+
+
+def _cpu(fields: list[str]) -> float:
+    """utime + stime in seconds, from the fields after the name."""
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def cpu_seconds(pid: int) -> float:
     """utime + stime of a process on this machine, from /proc/<pid>/stat."""
-    with open(f"/proc/{pid}/stat") as stat:
-        fields = stat.read().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return _cpu(_stat(pid)[1])
 
 
 def cpu_by_program(server_pid: int) -> dict[int, tuple[str, float]]:
@@ -60,18 +71,16 @@ def cpu_by_program(server_pid: int) -> dict[int, tuple[str, float]]:
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
+        pid = int(entry)
         try:
-            with open(f"/proc/{entry}/stat") as stat:
-                text = stat.read()
-            used = cpu_seconds(int(entry))
+            name, fields = _stat(pid)
         except OSError:  # gone meanwhile
             continue
-        name = text[text.index("(") + 1 : text.rindex(")")]
-        parent = int(text.rsplit(")", 1)[1].split()[1])
-        if server_pid in (int(entry), parent):
-            processes[int(entry)] = ("server", used)
+        if server_pid in (pid, int(fields[1])):  # itself, or its parent
+            program = "server"
         else:
-            processes[int(entry)] = ("database" if name == "postgres" else "other", used)
+            program = "database" if name == "postgres" else "other"
+        processes[pid] = (program, _cpu(fields))
     return processes
 
 
