@@ -9,7 +9,7 @@ class CoreConfig(AppConfig):
     def ready(self):
         from . import lookups, public_cache
 
-        # icontains and its kin as ILIKE, served by the names' trigram indexes.
+        # icontains and its kin as ILIKE, served by the names' trigram indexes; intarray_overlap.
         lookups.register()
 
         # Every connection's writes to the directory's tables make the kept public answers stale.

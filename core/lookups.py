@@ -1,4 +1,6 @@
-"""Case-insensitive text lookups as PostgreSQL's ILIKE, so a plain pg_trgm index serves them.
+"""Lookups written the way an index of the directory can serve them.
+
+Case-insensitive text lookups as PostgreSQL's ILIKE, so a plain pg_trgm index serves them.
 
 Django writes `name__icontains="ngu"` as `UPPER(name::text) LIKE UPPER('%ngu%')`.
 A GIN trigram index on `name` does not serve that expression, so each
@@ -15,10 +17,20 @@ FHIR name search that asks for them is served by the name's trigram index.
 ILIKE folds case with lower(), UPPER with upper(): they differ only for a
 few characters without a one-to-one case pair (ſ, ẞ, dotless ı), never in
 a name the directory holds.
+
+`intarray_overlap` is an integer array's `overlap` written with intarray's own
+operator (`OPERATOR(intarray.&&)`), so an index with intarray's GiST operator
+class serves it (directory migration 0027: the listings' languages in the
+search's spatial index). intarray lives in a schema of its own, outside the
+search path: installed in public, its operators would take over every
+`integer[] && integer[]` in the database, which PostgreSQL's own operator
+answers and its GIN array indexes serve.
 """
 
 from __future__ import annotations
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.fields.array import ArrayOverlap
 from django.db.models import CharField, TextField
 from django.db.models.lookups import IContains, IEndsWith, IStartsWith, Lookup
 
@@ -58,8 +70,21 @@ class ILikeEndsWith(ILikeMixin, IEndsWith):
     sensitive = "endswith"
 
 
+# The schema intarray is installed in (directory migration 0027).
+INTARRAY_SCHEMA = "intarray"
+
+
+class IntArrayOverlap(ArrayOverlap):
+    """`overlap` ("any of them") of integer arrays, with intarray's operator: the same rows."""
+
+    lookup_name = "intarray_overlap"
+    postgres_operator = f"OPERATOR({INTARRAY_SCHEMA}.&&)"
+
+
 def register() -> None:
-    """Make the three the text fields' own `icontains`, `istartswith` and `iendswith`."""
+    """Make the three the text fields' own `icontains`, `istartswith` and `iendswith`, and
+    give array fields `intarray_overlap`."""
     for field in (CharField, TextField):
         for lookup in (ILikeContains, ILikeStartsWith, ILikeEndsWith):
             field.register_lookup(lookup)
+    ArrayField.register_lookup(IntArrayOverlap)

@@ -336,7 +336,8 @@ class PractitionerSearchFilter(PlaceFilterSet):
 
     # Every filter tests the listing's own copies of the practitioner's, location's
     # and clinic's facts (see Listing), so the KNN walk tests them on the row it read:
-    # the terms by array overlap ("any of them").
+    # the terms by array overlap ("any of them"). The languages' with intarray's operator:
+    # the spatial index of qualified listings holding their languages serves it (Listing.Meta).
 
     def filter_specialty(self, queryset, name, value):
         return queryset.filter(specialty_ids__overlap=value)
@@ -345,7 +346,7 @@ class PractitionerSearchFilter(PlaceFilterSet):
         return queryset.filter(technique_ids__overlap=value)
 
     def filter_language(self, queryset, name, value):
-        return queryset.filter(language_ids__overlap=value)
+        return queryset.filter(language_ids__intarray_overlap=value)
 
     @property
     def qualified_only(self) -> bool:

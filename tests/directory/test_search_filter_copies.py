@@ -339,3 +339,58 @@ def test_the_qualified_only_knn_index_leaves_out_listings_qualified_on_no_day():
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'listing_qualified_point'")
         [(definition,)] = cursor.fetchall()
     assert definition.endswith("USING gist (point) WHERE (qualified_until IS NOT NULL)")
+
+
+def test_a_search_by_language_tests_the_languages_inside_the_spatial_index(api):
+    """The language filter is written with intarray's operator (core.lookups), which the
+    partial spatial index holding the languages serves (Listing.Meta): the walk nearest
+    first tests each listing's languages in the index, not after reading the row."""
+    import re
+
+    from django.db import connection
+
+    speaks = PractitionerFactory(languages=[term(Language, "ht")])
+    listing = ListingFactory(practitioner=speaks, location=LocationFactory(point=point_at(*offset(SEATTLE, 800, 45))))
+    ListingFactory(practitioner=PractitionerFactory(languages=[term(Language, "es")]))
+    walks = []
+
+    def keep_walk(execute, sql, params, many, context):
+        if "language_ids" in sql and "ORDER BY" in sql:
+            walks.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep_walk):
+        results = api.get(URL, {"near": NEAR, "language": "ht"}).json()["results"]
+    assert [row["id"] for row in results] == [speaks.id]
+    assert results[0]["location"]["id"] == listing.location_id
+    sql, params = walks[0]
+    assert "OPERATOR(intarray.&&)" in sql
+    with connection.cursor() as cursor:
+        # Whether this index can serve the walk, not which index the planner prefers on
+        # a few rows: the other walk is dropped inside the test's transaction.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_sort = off")
+        cursor.execute('DROP INDEX "listing_qualified_point"')
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(line for (line,) in cursor.fetchall())
+    # The walk itself: nearest first through this index, the languages tested in it.
+    walk = r"Index Scan using listing_qualified_languages on directory_listing +\(.*\n"
+    walk += r" +Index Cond: .*language_ids OPERATOR\(intarray\.&&\).*\n +Order By: \(point <->"
+    assert re.search(walk, plan), plan
+
+
+def test_intarray_lives_outside_the_search_path():
+    """intarray's operators serve only the lookup that names them: installed where the
+    search path finds them, they would take over every `integer[] && integer[]`."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT n.nspname, n.nspname = ANY(current_schemas(true)) FROM pg_extension e"
+            " JOIN pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'intarray'"
+        )
+        assert cursor.fetchall() == [("intarray", False)]
+        cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'listing_qualified_languages'")
+        [(definition,)] = cursor.fetchall()
+    # gist__int_ops is intarray's default GiST class for integer arrays: not spelled out.
+    assert definition.endswith("USING gist (point, language_ids) WHERE (qualified_until IS NOT NULL)")
