@@ -9,7 +9,8 @@ class CoreConfig(AppConfig):
     def ready(self):
         from . import lookups, public_cache
 
-        # icontains and its kin as ILIKE, served by the names' trigram indexes; intarray_overlap.
+        # icontains and its kin as ILIKE, served by the names' trigram indexes; intarray's
+        # overlap of integer arrays, served by the listings' languages index.
         lookups.register()
 
         # Every connection's writes to the directory's tables make the kept public answers stale.

@@ -290,8 +290,8 @@ class Listing(models.Model):
             # The same walk for a search by language: the index tests each listing's languages
             # (intarray's operator class, migration 0027), where listing_qualified_point has
             # the walk read every listing nearest first until enough speak it. Near Manhattan
-            # at 1M practitioners, 21 speaking Haitian Creole took 13.9 ms that way and 2.4
-            # ms this way, Spanish 2.5 and 2.3 (bench/README.md, "Languages in the index").
+            # at 1M practitioners, 21 speaking Haitian Creole took 11.4 ms that way and 1.9
+            # ms this way, Spanish 2.6 and 1.7 (bench/README.md, "Languages in the spatial index").
             # The specialties and techniques stay out: common pairs walked slower through
             # a three-array index (2.7 -> 4.0 ms), as its entries are three times the size.
             GistIndex(

@@ -8,8 +8,10 @@ combined, with the nearest-matching-location rule and geodesic distances).
 """
 
 import random
+import re
 
 import pytest
+from django.db import connection
 
 from directory import services
 from directory.models import Language, Listing, Profession, Specialty, Technique
@@ -333,8 +335,6 @@ def test_the_nearest_location_is_chosen_among_those_that_pass_every_filter(api):
 def test_the_qualified_only_knn_index_leaves_out_listings_qualified_on_no_day():
     """The search walks a partial index (see Listing.Meta); the migration writes it by hand
     because Django's PostGIS schema editor drops a geometry index's condition."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute("SELECT indexdef FROM pg_indexes WHERE indexname = 'listing_qualified_point'")
         [(definition,)] = cursor.fetchall()
@@ -345,10 +345,6 @@ def test_a_search_by_language_tests_the_languages_inside_the_spatial_index(api):
     """The language filter is written with intarray's operator (core.lookups), which the
     partial spatial index holding the languages serves (Listing.Meta): the walk nearest
     first tests each listing's languages in the index, not after reading the row."""
-    import re
-
-    from django.db import connection
-
     speaks = PractitionerFactory(languages=[term(Language, "ht")])
     listing = ListingFactory(practitioner=speaks, location=LocationFactory(point=point_at(*offset(SEATTLE, 800, 45))))
     ListingFactory(practitioner=PractitionerFactory(languages=[term(Language, "es")]))
@@ -382,8 +378,6 @@ def test_a_search_by_language_tests_the_languages_inside_the_spatial_index(api):
 def test_intarray_lives_outside_the_search_path():
     """intarray's operators serve only the lookup that names them: installed where the
     search path finds them, they would take over every `integer[] && integer[]`."""
-    from django.db import connection
-
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT n.nspname, n.nspname = ANY(current_schemas(true)) FROM pg_extension e"
